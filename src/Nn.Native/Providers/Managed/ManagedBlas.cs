@@ -1,0 +1,111 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Nn.Native.Providers.Managed;
+
+/// <summary>
+/// The always-available provider: <see cref="ManagedGemmKernel{T}"/> split across a
+/// <see cref="WorkerPool"/> by columns (or rows, when C is taller than wide).
+/// </summary>
+internal sealed unsafe class ManagedBlas : BlasProvider
+{
+    // Below this many multiply-adds, waking workers costs more than it saves.
+    private const long ParallelThreshold = 64L * 64 * 64;
+
+    private WorkerPool _pool;
+
+    public ManagedBlas(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _pool = new WorkerPool(threads - 1);
+    }
+
+    public override BlasProviderKind Kind => BlasProviderKind.Managed;
+
+    public override string Version => $"Nn managed GEMM (Vector256 FMA, {(Vector256IsAccelerated ? "hardware" : "software")} vectors)";
+
+    public override string LibraryPath => "(managed)";
+
+    private static bool Vector256IsAccelerated => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+    public override int Threads
+    {
+        get => _pool.Parallelism;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (value == _pool.Parallelism)
+            {
+                return;
+            }
+            WorkerPool old = Interlocked.Exchange(ref _pool, new WorkerPool(value - 1));
+            old.Dispose();
+        }
+    }
+
+    protected internal override void Sgemm(Transpose transA, Transpose transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
+        Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    protected internal override void Dgemm(Transpose transA, Transpose transB, int m, int n, int k,
+        double alpha, double* a, int lda, double* b, int ldb, double beta, double* c, int ldc) =>
+        Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    private void Run<T>(Transpose transA, Transpose transB, int m, int n, int k,
+        T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        WorkerPool pool = _pool;
+        if (pool.Parallelism > 1 && (long)m * n * k >= ParallelThreshold)
+        {
+            var job = new Job<T>
+            {
+                TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, A = a, Lda = lda,
+                B = b, Ldb = ldb, Beta = beta, C = c, Ldc = ldc, Parts = pool.Parallelism,
+            };
+            if (pool.TryRun(&RunPart<T>, (IntPtr)Unsafe.AsPointer(ref job)))
+            {
+                return;
+            }
+        }
+        ManagedGemmKernel<T>.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    // Part `part` of `Parts` computes its own block of C's columns (or rows) as an independent GEMM.
+    private static void RunPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref Job<T> job = ref Unsafe.AsRef<Job<T>>((void*)context);
+        bool splitColumns = job.N >= job.M;
+        int extent = splitColumns ? job.N : job.M;
+        int granule = splitColumns ? 2 * System.Runtime.Intrinsics.Vector256<T>.Count : 6;
+        int granules = (extent + granule - 1) / granule;
+        int first = (int)((long)granules * part / job.Parts) * granule;
+        int last = Math.Min(extent, (int)((long)granules * (part + 1) / job.Parts) * granule);
+        if (first >= last)
+        {
+            return;
+        }
+        int count = last - first;
+        if (splitColumns)
+        {
+            T* b = job.TransB == Transpose.None ? job.B + first : job.B + first * (long)job.Ldb;
+            ManagedGemmKernel<T>.Multiply(job.TransA, job.TransB, job.M, count, job.K, job.Alpha,
+                job.A, job.Lda, b, job.Ldb, job.Beta, job.C + first, job.Ldc);
+        }
+        else
+        {
+            T* a = job.TransA == Transpose.None ? job.A + first * (long)job.Lda : job.A + first;
+            ManagedGemmKernel<T>.Multiply(job.TransA, job.TransB, count, job.N, job.K, job.Alpha,
+                a, job.Lda, job.B, job.Ldb, job.Beta, job.C + first * (long)job.Ldc, job.Ldc);
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Job<T> where T : unmanaged
+    {
+        public Transpose TransA, TransB;
+        public int M, N, K, Lda, Ldb, Ldc, Parts;
+        public T Alpha, Beta;
+        public T* A, B, C;
+    }
+}

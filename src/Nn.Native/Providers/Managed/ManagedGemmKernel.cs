@@ -1,0 +1,237 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Nn.Native.Memory;
+
+namespace Nn.Native.Providers.Managed;
+
+/// <summary>
+/// Single-threaded GEMM in the Goto/BLIS shape: C is updated in KC-deep slices; each slice packs a
+/// block of op(B) into NR-wide column panels and a block of alpha·op(A) into MR-tall row panels, so
+/// the MR×NR micro-kernel streams both from contiguous, cache-resident memory with FMA on 256-bit
+/// vectors. Packing is the only place where transposes and leading dimensions matter.
+/// </summary>
+internal static unsafe class ManagedGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int MR = 6;
+    private const int KC = 256;
+    private const int MC = 120;
+    private const int NC = 2048;
+    private static int W => Vector256<T>.Count;
+    private static int NR => 2 * Vector256<T>.Count;
+
+    // Per-thread packing buffers, allocated on a thread's first call and reused afterwards.
+    [ThreadStatic] private static AlignedBuffer<T>? t_packedA;
+    [ThreadStatic] private static AlignedBuffer<T>? t_packedB;
+
+    /// <summary>C(m×n) = alpha·op(A)·op(B) + beta·C on validated arguments.</summary>
+    public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k,
+        T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
+    {
+        ScaleC(m, n, beta, c, ldc);
+        if (k == 0 || alpha == T.Zero)
+        {
+            return;
+        }
+
+        t_packedA ??= new AlignedBuffer<T>(MC * KC);
+        t_packedB ??= new AlignedBuffer<T>(KC * (NC + 2 * Vector256<T>.Count));
+        T* packedA = t_packedA.Pointer;
+        T* packedB = t_packedB.Pointer;
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                PackB(transB, b, ldb, pc, jc, kc, nc, packedB);
+                for (int ic = 0; ic < m; ic += MC)
+                {
+                    int mc = Math.Min(MC, m - ic);
+                    PackA(transA, a, lda, ic, pc, mc, kc, alpha, packedA);
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int nr = Math.Min(NR, nc - jr);
+                        T* panelB = packedB + jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mr = Math.Min(MR, mc - ir);
+                            MicroKernel(kc, packedA + ir * kc, panelB, c + (ic + ir) * (long)ldc + jc + jr, ldc, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ScaleC(int m, int n, T beta, T* c, int ldc)
+    {
+        if (beta == T.One)
+        {
+            return;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<T>(c + i * (long)ldc, n);
+            if (beta == T.Zero)
+            {
+                row.Clear(); // BLAS semantics: with beta = 0, C is not read, so NaN in C does not propagate.
+            }
+            else
+            {
+                for (int j = 0; j < row.Length; j++) row[j] *= beta;
+            }
+        }
+    }
+
+    // packed[(i / MR) * kc * MR + p * MR + i % MR] = alpha · op(A)[ic + i, pc + p], zero-padded to whole panels.
+    private static void PackA(Transpose transA, T* a, int lda, int ic, int pc, int mc, int kc, T alpha, T* packed)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            T* panel = packed + ir * kc;
+            if (transA == Transpose.None)
+            {
+                for (int r = 0; r < MR; r++)
+                {
+                    if (r >= mr)
+                    {
+                        for (int p = 0; p < kc; p++) panel[p * MR + r] = T.Zero;
+                        continue;
+                    }
+                    T* source = a + (ic + ir + r) * (long)lda + pc;
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * source[p];
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* source = a + (pc + p) * (long)lda + ic + ir;
+                    T* target = panel + p * MR;
+                    for (int r = 0; r < mr; r++) target[r] = alpha * source[r];
+                    for (int r = mr; r < MR; r++) target[r] = T.Zero;
+                }
+            }
+        }
+    }
+
+    // packed[(j / NR) * kc * NR + p * NR + j % NR] = op(B)[pc + p, jc + j], zero-padded to whole panels.
+    private static void PackB(Transpose transB, T* b, int ldb, int pc, int jc, int kc, int nc, T* packed)
+    {
+        int nr = NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int width = Math.Min(nr, nc - jr);
+            T* panel = packed + jr * kc;
+            if (transB == Transpose.None)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* source = b + (pc + p) * (long)ldb + jc + jr;
+                    T* target = panel + p * nr;
+                    if (width == nr)
+                    {
+                        Vector256.Store(Vector256.Load(source), target);
+                        Vector256.Store(Vector256.Load(source + W), target + W);
+                    }
+                    else
+                    {
+                        for (int j = 0; j < width; j++) target[j] = source[j];
+                        for (int j = width; j < nr; j++) target[j] = T.Zero;
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < nr; j++)
+                {
+                    if (j >= width)
+                    {
+                        for (int p = 0; p < kc; p++) panel[p * nr + j] = T.Zero;
+                        continue;
+                    }
+                    T* source = b + (jc + jr + j) * (long)ldb + pc;
+                    for (int p = 0; p < kc; p++) panel[p * nr + j] = source[p];
+                }
+            }
+        }
+    }
+
+    // c[0..mr, 0..nr] += packedA(MR×kc) · packedB(kc×NR); twelve accumulators stay in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
+    {
+        int w = W;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b);
+            Vector256<T> b1 = Vector256.Load(b + w);
+            Vector256<T> ai = Vector256.Create(a[0]);
+            c00 = Fma(ai, b0, c00); c01 = Fma(ai, b1, c01);
+            ai = Vector256.Create(a[1]);
+            c10 = Fma(ai, b0, c10); c11 = Fma(ai, b1, c11);
+            ai = Vector256.Create(a[2]);
+            c20 = Fma(ai, b0, c20); c21 = Fma(ai, b1, c21);
+            ai = Vector256.Create(a[3]);
+            c30 = Fma(ai, b0, c30); c31 = Fma(ai, b1, c31);
+            ai = Vector256.Create(a[4]);
+            c40 = Fma(ai, b0, c40); c41 = Fma(ai, b1, c41);
+            ai = Vector256.Create(a[5]);
+            c50 = Fma(ai, b0, c50); c51 = Fma(ai, b1, c51);
+            a += MR;
+            b += 2 * w;
+        }
+
+        if (mr == MR && nr == 2 * w)
+        {
+            AddRow(c, c00, c01, w);
+            AddRow(c + ldc, c10, c11, w);
+            AddRow(c + 2 * ldc, c20, c21, w);
+            AddRow(c + 3 * ldc, c30, c31, w);
+            AddRow(c + 4 * ldc, c40, c41, w);
+            AddRow(c + 5 * (long)ldc, c50, c51, w);
+            return;
+        }
+
+        // Edge tile: spill the accumulators and add only the valid part.
+        T* tile = stackalloc T[MR * 2 * Vector256<T>.Count];
+        int stride = 2 * w;
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + w);
+        Vector256.Store(c10, tile + stride); Vector256.Store(c11, tile + stride + w);
+        Vector256.Store(c20, tile + 2 * stride); Vector256.Store(c21, tile + 2 * stride + w);
+        Vector256.Store(c30, tile + 3 * stride); Vector256.Store(c31, tile + 3 * stride + w);
+        Vector256.Store(c40, tile + 4 * stride); Vector256.Store(c41, tile + 4 * stride + w);
+        Vector256.Store(c50, tile + 5 * stride); Vector256.Store(c51, tile + 5 * stride + w);
+        for (int r = 0; r < mr; r++)
+        {
+            T* row = c + r * (long)ldc;
+            for (int j = 0; j < nr; j++) row[j] += tile[r * stride + j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(T* row, Vector256<T> left, Vector256<T> right, int w)
+    {
+        Vector256.Store(Vector256.Load(row) + left, row);
+        Vector256.Store(Vector256.Load(row + w) + right, row + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+        if (typeof(T) == typeof(double))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+        return a * b + c;
+    }
+}

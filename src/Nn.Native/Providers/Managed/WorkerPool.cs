@@ -1,0 +1,93 @@
+namespace Nn.Native.Providers.Managed;
+
+/// <summary>
+/// A fixed set of background threads that run the parts of one job while the caller runs part 0.
+/// Dispatch allocates nothing: the job is a function pointer plus a context pointer into the
+/// caller's stack, which stays valid because the caller waits for every part.
+/// </summary>
+/// <remarks>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.</remarks>
+internal sealed unsafe class WorkerPool : IDisposable
+{
+    private readonly Thread[] _threads;
+    private readonly SemaphoreSlim[] _start;
+    private readonly CountdownEvent _done;
+    private readonly Lock _dispatch = new();
+    private delegate*<int, IntPtr, void> _work;
+    private IntPtr _context;
+    private volatile bool _stopping;
+
+    public WorkerPool(int workerCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workerCount);
+        _threads = new Thread[workerCount];
+        _start = new SemaphoreSlim[workerCount];
+        _done = new CountdownEvent(1);
+        for (int i = 0; i < workerCount; i++)
+        {
+            _start[i] = new SemaphoreSlim(0);
+            int part = i + 1;
+            _threads[i] = new Thread(() => WorkerLoop(part)) { IsBackground = true, Name = $"Nn GEMM worker {part}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>Total parallelism: the workers plus the calling thread.</summary>
+    public int Parallelism => _threads.Length + 1;
+
+    /// <summary>Runs work(part, context) for part in [0, Parallelism) and waits for all of them.</summary>
+    public bool TryRun(delegate*<int, IntPtr, void> work, IntPtr context)
+    {
+        if (!_dispatch.TryEnter())
+        {
+            return false;
+        }
+        try
+        {
+            _work = work;
+            _context = context;
+            _done.Reset(_threads.Length);
+            foreach (SemaphoreSlim start in _start) start.Release();
+            work(0, context);
+            _done.Wait();
+            return true;
+        }
+        finally
+        {
+            _dispatch.Exit();
+        }
+    }
+
+    private void WorkerLoop(int part)
+    {
+        SemaphoreSlim start = _start[part - 1];
+        while (true)
+        {
+            start.Wait();
+            if (_stopping)
+            {
+                return;
+            }
+            try
+            {
+                _work(part, _context);
+            }
+            finally
+            {
+                _done.Signal();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        foreach (SemaphoreSlim start in _start) start.Release();
+        foreach (Thread thread in _threads) thread.Join();
+        foreach (SemaphoreSlim start in _start) start.Dispose();
+        _done.Dispose();
+    }
+}

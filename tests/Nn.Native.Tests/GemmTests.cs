@@ -1,0 +1,141 @@
+using Nn.Testing;
+using Xunit;
+
+namespace Nn.Native.Tests;
+
+/// <summary>Every provider against a naive triple loop, for all transpose, scaling and stride cases.</summary>
+public sealed class GemmTests(ITestOutputHelper output)
+{
+    public static TheoryData<BlasProviderKind> Providers => ProviderAvailability.AllKinds;
+
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (7, 13, 5), (1000, 3, 1), (3, 1000, 1), (2, 3, 0), (17, 33, 257), (130, 70, 300), (128, 256, 200),
+    ];
+
+    private static readonly (double Alpha, double Beta)[] Scalings = [(1, 0), (0.5, 0.25), (-1.5, 1), (0, 2)];
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public void FloatMatchesNaiveReference(BlasProviderKind kind) =>
+        RunAllCases<float>(ProviderAvailability.Require(kind), 6e-8);
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public void DoubleMatchesNaiveReference(BlasProviderKind kind) =>
+        RunAllCases<double>(ProviderAvailability.Require(kind), 1.2e-16);
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public void BetaZeroIgnoresNaNInC(BlasProviderKind kind)
+    {
+        BlasProvider provider = ProviderAvailability.Require(kind);
+        float[] a = [1, 2, 3, 4], b = [1, 0, 0, 1], c = [float.NaN, float.NaN, float.NaN, float.NaN];
+        provider.Gemm(Transpose.None, Transpose.None, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2);
+        Assert.Equal([1f, 2f, 3f, 4f], c);
+    }
+
+    [Fact]
+    public void ShortSpanIsRejectedBeforeAnyProviderRuns()
+    {
+        BlasProvider provider = Blas.Load(BlasProviderKind.Managed);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            provider.Gemm(Transpose.None, Transpose.None, 3, 3, 3, 1f, new float[8], 3, new float[9], 3, 0f, new float[9], 3));
+        Assert.Contains("A holds 8 elements", error.Message);
+    }
+
+    [Fact]
+    public void LeadingDimensionSmallerThanRowIsRejected()
+    {
+        BlasProvider provider = Blas.Load(BlasProviderKind.Managed);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            provider.Gemm(Transpose.Transposed, Transpose.None, 3, 3, 2, 1f, new float[6], 2, new float[6], 3, 0f, new float[9], 3));
+        Assert.Equal("lda", error.ParamName);
+    }
+
+    [Fact]
+    public void ManagedGemmIsCorrectWhenSeveralThreadsCallAtOnce()
+    {
+        BlasProvider provider = Blas.Load(BlasProviderKind.Managed);
+        var random = new Random(3);
+        const int m = 90, n = 70, k = 110;
+        double[] a = RandomArray<double>(random, m * k), b = RandomArray<double>(random, k * n);
+        double[] expected = new double[m * n];
+        Naive(Transpose.None, Transpose.None, m, n, k, 1.0, a, k, b, n, 0.0, expected, n);
+        Parallel.For(0, 16, _ =>
+        {
+            double[] c = new double[m * n];
+            provider.Gemm(Transpose.None, Transpose.None, m, n, k, 1.0, a, k, b, n, 0.0, c, n);
+            for (int i = 0; i < c.Length; i++) Assert.Equal(expected[i], c[i], 1e-10);
+        });
+    }
+
+    private void RunAllCases<T>(BlasProvider provider, double epsilon) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var random = new Random(42);
+        double worst = 0;
+        int cases = 0;
+        foreach ((int m, int n, int k) in Shapes)
+        foreach (Transpose transA in new[] { Transpose.None, Transpose.Transposed })
+        foreach (Transpose transB in new[] { Transpose.None, Transpose.Transposed })
+        foreach ((double alpha, double beta) in Scalings)
+        foreach (int padding in new[] { 0, 3 })
+        {
+            (int aRows, int aCols) = transA == Transpose.None ? (m, k) : (k, m);
+            (int bRows, int bCols) = transB == Transpose.None ? (k, n) : (n, k);
+            int lda = Math.Max(1, aCols) + padding, ldb = Math.Max(1, bCols) + padding, ldc = Math.Max(1, n) + padding;
+            T[] a = RandomArray<T>(random, Math.Max(1, aRows * lda));
+            T[] b = RandomArray<T>(random, Math.Max(1, bRows * ldb));
+            T[] c = RandomArray<T>(random, Math.Max(1, m * ldc));
+            T[] expected = (T[])c.Clone();
+            double[] bound = new double[expected.Length];
+            Naive(transA, transB, m, n, k, T.CreateChecked(alpha), a, lda, b, ldb, T.CreateChecked(beta), expected, ldc, bound);
+
+            provider.Gemm(transA, transB, m, n, k, T.CreateChecked(alpha), a, lda, b, ldb, T.CreateChecked(beta), c, ldc);
+
+            for (int i = 0; i < m; i++)
+            for (int j = 0; j < ldc; j++)
+            {
+                int index = i * ldc + j;
+                double difference = Math.Abs(double.CreateChecked(c[index]) - double.CreateChecked(expected[index]));
+                // Standard GEMM error bound: (k + 2)·ε·(|α|·Σ|a||b| + |β|·|c|); padding must stay untouched.
+                double tolerance = j < n ? (k + 2) * epsilon * bound[index] + 1e-300 : 0;
+                Assert.True(difference <= tolerance,
+                    $"{provider.Name} {typeof(T).Name} m={m} n={n} k={k} {transA}/{transB} α={alpha} β={beta} pad={padding}: " +
+                    $"C[{i},{j}] = {c[index]}, expected {expected[index]} (difference {difference:E2} > {tolerance:E2})");
+                if (bound[index] > 0) worst = Math.Max(worst, difference / bound[index]);
+            }
+            cases++;
+        }
+        output.WriteLine($"{provider}: {cases} cases, largest error / (Σ|a||b|) = {worst:E2}");
+    }
+
+    private static T[] RandomArray<T>(Random random, int length) where T : System.Numerics.INumberBase<T>
+    {
+        var values = new T[length];
+        for (int i = 0; i < length; i++) values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    // Reference: C = α·op(A)·op(B) + β·C in double; bound receives |α|·Σ|a||b| + |β|·|c| per element.
+    private static void Naive<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha, T[] a, int lda,
+        T[] b, int ldb, T beta, T[] c, int ldc, double[]? bound = null) where T : System.Numerics.INumberBase<T>
+    {
+        double al = double.CreateChecked(alpha), be = double.CreateChecked(beta);
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            double sum = 0, absSum = 0;
+            for (int p = 0; p < k; p++)
+            {
+                double x = double.CreateChecked(transA == Transpose.None ? a[i * lda + p] : a[p * lda + i]);
+                double y = double.CreateChecked(transB == Transpose.None ? b[p * ldb + j] : b[j * ldb + p]);
+                sum += x * y;
+                absSum += Math.Abs(x * y);
+            }
+            double old = be == 0 ? 0 : double.CreateChecked(c[i * ldc + j]);
+            c[i * ldc + j] = T.CreateChecked(al * sum + be * old);
+            if (bound is not null) bound[i * ldc + j] = Math.Abs(al) * absSum + Math.Abs(be * old) + Math.Abs(al * sum + be * old);
+        }
+    }
+}
