@@ -1,0 +1,110 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Nn.Kernels;
+
+/// <summary>
+/// The activation half of a dense layer, for a whole batch. Forward adds the bias and activates
+/// each row while it is in L1 (one fused pass for Identity/Step/ReLU/LeakyReLU; for sigmoid, tanh and
+/// softmax the row is biased and then handed to TensorPrimitives, which is accurate and vectorised).
+/// </summary>
+internal static class ActivationKernels
+{
+    // z: (rows, cols) pre-activation, biased in place; bias: (cols); a: (rows, cols);
+    // logSumExp: (rows), written for softmax only (the cross-entropy needs it).
+    public static void Forward<T>(ActivationKind kind, Span<T> z, ReadOnlySpan<T> bias, Span<T> a, Span<T> logSumExp,
+        int rows, int cols, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> zRow = z.Slice(r * cols, cols);
+            Span<T> aRow = a.Slice(r * cols, cols);
+            switch (kind)
+            {
+                case ActivationKind.Identity:
+                    Elementwise.AddBiasActivate<IdentityForward<T>, T>(zRow, bias, aRow, slope);
+                    break;
+                case ActivationKind.Step:
+                    Elementwise.AddBiasActivate<StepForward<T>, T>(zRow, bias, aRow, slope);
+                    break;
+                case ActivationKind.Relu:
+                    Elementwise.AddBiasActivate<ReluForward<T>, T>(zRow, bias, aRow, slope);
+                    break;
+                case ActivationKind.LeakyRelu:
+                    Elementwise.AddBiasActivate<LeakyReluForward<T>, T>(zRow, bias, aRow, slope);
+                    break;
+                case ActivationKind.Sigmoid:
+                    TensorPrimitives.Add(zRow, bias, zRow);
+                    TensorPrimitives.Sigmoid<T>(zRow, aRow);
+                    break;
+                case ActivationKind.Tanh:
+                    TensorPrimitives.Add(zRow, bias, zRow);
+                    TensorPrimitives.Tanh<T>(zRow, aRow);
+                    break;
+                case ActivationKind.Softmax:
+                    TensorPrimitives.Add(zRow, bias, zRow);
+                    logSumExp[r] = SoftmaxRow(zRow, aRow);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unknown activation {kind}.");
+            }
+        }
+    }
+
+    // a = softmax(z) shifted by the row maximum so that large logits cannot overflow; returns log Σ e^z.
+    public static T SoftmaxRow<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T max = TensorPrimitives.Max(z);
+        TensorPrimitives.Subtract(z, max, a);
+        TensorPrimitives.Exp<T>(a, a);
+        T sum = TensorPrimitives.Sum<T>(a);
+        TensorPrimitives.Multiply(a, T.One / sum, a);
+        return max + T.Log(sum);
+    }
+
+    // g: (rows, cols) holds ∂C/∂a on entry and ∂C/∂z on return.
+    public static void Backward<T>(ActivationKind kind, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> g,
+        int rows, int cols, T slope) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = rows * cols;
+        z = z[..length];
+        a = a[..length];
+        g = g[..length];
+        switch (kind)
+        {
+            case ActivationKind.Identity:
+                break;
+            case ActivationKind.Sigmoid:
+                Elementwise.Gradient<SigmoidBackward<T>, T>(z, a, g, slope);
+                break;
+            case ActivationKind.Tanh:
+                Elementwise.Gradient<TanhBackward<T>, T>(z, a, g, slope);
+                break;
+            case ActivationKind.Relu:
+                Elementwise.Gradient<ReluBackward<T>, T>(z, a, g, slope);
+                break;
+            case ActivationKind.LeakyRelu:
+                Elementwise.Gradient<LeakyReluBackward<T>, T>(z, a, g, slope);
+                break;
+            case ActivationKind.Softmax:
+                // Jacobian-vector product per row: ∂C/∂z = a ⊙ (g − g·a).
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<T> aRow = a.Slice(r * cols, cols);
+                    Span<T> gRow = g.Slice(r * cols, cols);
+                    T dot = TensorPrimitives.Dot(gRow, aRow);
+                    TensorPrimitives.Subtract(gRow, dot, gRow);
+                    TensorPrimitives.Multiply(gRow, aRow, gRow);
+                }
+                break;
+            case ActivationKind.Step:
+                throw new InvalidOperationException(StepMessage);
+            default:
+                throw new InvalidOperationException($"Unknown activation {kind}.");
+        }
+    }
+
+    public const string StepMessage =
+        "The Step activation has a zero derivative almost everywhere, so backpropagation cannot train through it. " +
+        "Train a step-activated classifier with the perceptron learning rule (Perceptron), or use Sigmoid/Tanh/Relu instead.";
+}

@@ -1,0 +1,265 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Nn.Kernels;
+using Nn.Native;
+using Nn.Native.Memory;
+
+namespace Nn;
+
+/// <summary>
+/// A multilayer perceptron whose parameters live in one contiguous aligned slab (W₁ b₁ W₂ b₂ …, each W
+/// row-major outputs × inputs) with a gradient slab of the same layout. Forward and backward work on
+/// whole batches (samples in rows): one GEMM per layer forward, two per layer backward, with bias,
+/// activation and their derivatives applied in fused vectorised passes.
+/// </summary>
+/// <typeparam name="T">float (the fast default) or double (for verification); both run the same code.</typeparam>
+/// <remarks>
+/// Thread safety: not thread-safe. A network owns mutable activation buffers; use one per thread, or
+/// lock around calls. After the first call with a given batch size, calls with that or a smaller batch
+/// allocate nothing on the managed heap.
+/// </remarks>
+public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AlignedBuffer<T> _parameters;
+    private readonly AlignedBuffer<T> _gradients;
+    private readonly DenseLayout[] _layouts;
+    private readonly ActivationKind[] _activations;
+    private readonly T[] _slopes;
+    private readonly bool _hasStep;
+    private Workspace<T>? _workspace;
+
+    /// <summary>Builds a network and initialises its weights (biases start at zero).</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
+    public Network(Sequential architecture, NetworkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"Network supports float and double, not {typeof(T).Name}.");
+        }
+        options ??= new NetworkOptions();
+        Architecture = architecture;
+        Provider = options.Provider ?? Blas.Provider;
+        _layouts = DenseLayout.For(architecture, out int parameterCount);
+        _activations = architecture.Blocks.Select(b => b.Activation.Kind).ToArray();
+        _slopes = architecture.Blocks.Select(b => T.CreateChecked(b.Activation.Slope)).ToArray();
+        _hasStep = _activations.Contains(ActivationKind.Step);
+        _parameters = new AlignedBuffer<T>(parameterCount);
+        _gradients = new AlignedBuffer<T>(parameterCount);
+        Initialize(options.Initializer, options.Seed);
+    }
+
+    /// <summary>The architecture this network was built from.</summary>
+    public Sequential Architecture { get; }
+
+    /// <summary>The BLAS provider that runs this network's matrix products.</summary>
+    public BlasProvider Provider { get; }
+
+    /// <summary>Number of input features.</summary>
+    public int InputSize => Architecture.InputSize;
+
+    /// <summary>Number of outputs.</summary>
+    public int OutputSize => Architecture.OutputSize;
+
+    /// <summary>Number of dense layers.</summary>
+    public int LayerCount => _layouts.Length;
+
+    /// <summary>Total number of weights and biases.</summary>
+    public int ParameterCount => _parameters.Length;
+
+    /// <summary>Where each layer's weights and biases sit in <see cref="Parameters"/> (and <see cref="Gradients"/>).</summary>
+    public IReadOnlyList<DenseLayout> Layouts => _layouts;
+
+    /// <summary>All weights and biases, layer by layer: W₁ b₁ W₂ b₂ …</summary>
+    public Span<T> Parameters => _parameters.Span;
+
+    /// <summary>∂C/∂θ from the last <see cref="ComputeGradients"/>, in the layout of <see cref="Parameters"/>.</summary>
+    public Span<T> Gradients => _gradients.Span;
+
+    /// <summary>Layer <paramref name="layer"/>'s weights, (outputs × inputs) row-major.</summary>
+    public Span<T> Weights(int layer) => _parameters.Slice(_layouts[layer].WeightOffset, _layouts[layer].WeightCount);
+
+    /// <summary>Layer <paramref name="layer"/>'s biases.</summary>
+    public Span<T> Biases(int layer) => _parameters.Slice(_layouts[layer].BiasOffset, _layouts[layer].Outputs);
+
+    /// <summary>∂C/∂W for layer <paramref name="layer"/>.</summary>
+    public Span<T> WeightGradients(int layer) => _gradients.Slice(_layouts[layer].WeightOffset, _layouts[layer].WeightCount);
+
+    /// <summary>∂C/∂b for layer <paramref name="layer"/>.</summary>
+    public Span<T> BiasGradients(int layer) => _gradients.Slice(_layouts[layer].BiasOffset, _layouts[layer].Outputs);
+
+    /// <summary>
+    /// Runs a batch forward. <paramref name="inputs"/> is (batch × InputSize), samples in rows.
+    /// The returned outputs (batch × OutputSize) are the network's buffer: valid until the next call.
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch is empty or the input length is not batch × InputSize.</exception>
+    public ReadOnlySpan<T> Forward(ReadOnlySpan<T> inputs, int batch)
+    {
+        CheckInputs(inputs, batch);
+        Workspace<T> work = EnsureWorkspace(batch);
+        ReadOnlySpan<T> x = inputs;
+        for (int l = 0; l < _layouts.Length; l++)
+        {
+            DenseLayout layout = _layouts[l];
+            Span<T> z = work.PreActivation(l, batch);
+            Span<T> a = work.Output(l, batch);
+            // x: (batch, in), W: (out, in), b: (out) -> z = x·Wᵀ + b: (batch, out), a = f(z)
+            Provider.Gemm(Transpose.None, Transpose.Transposed, batch, layout.Outputs, layout.Inputs,
+                T.One, x, layout.Inputs, Weights(l), layout.Inputs, T.Zero, z, layout.Outputs);
+            ActivationKernels.Forward(_activations[l], z, Biases(l), a, work.LogSumExp(batch), batch, layout.Outputs, _slopes[l]);
+            x = a;
+        }
+        return x;
+    }
+
+    /// <summary>Runs a batch forward and copies the outputs into <paramref name="outputs"/> (batch × OutputSize).</summary>
+    public void Predict(ReadOnlySpan<T> inputs, Span<T> outputs, int batch)
+    {
+        if (outputs.Length != batch * OutputSize)
+        {
+            throw new ArgumentException($"The output buffer holds {outputs.Length} values but {batch} samples × {OutputSize} outputs need {batch * OutputSize}.", nameof(outputs));
+        }
+        Forward(inputs, batch).CopyTo(outputs);
+    }
+
+    /// <summary>
+    /// The cost C = (1/m) Σᵢ ℓ(aᵢ, tᵢ) + λ/(2m) Σ W² on a batch of m samples (biases are not regularised),
+    /// without touching the gradients.
+    /// </summary>
+    public T ComputeLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2 = 0) =>
+        ForwardAndLoss(inputs, targets, batch, loss, l2, out _);
+
+    /// <summary>
+    /// Forward, loss and backpropagation on a batch of m samples: overwrites <see cref="Gradients"/> with
+    /// ∂C/∂θ where C = (1/m) Σᵢ ℓ(aᵢ, tᵢ) + λ/(2m) Σ W², and returns C.
+    /// dW = δᵀ·X/m + (λ/m)·W, db = mean of δ, and δ flows down as δ·W ⊙ f'(z).
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes do not match, λ is negative, or the loss does not fit the output activation.</exception>
+    /// <exception cref="InvalidOperationException">The network contains a Step activation, which backpropagation cannot train.</exception>
+    public T ComputeGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2 = 0)
+    {
+        if (_hasStep)
+        {
+            throw new InvalidOperationException(ActivationKernels.StepMessage);
+        }
+        T cost = ForwardAndLoss(inputs, targets, batch, loss, l2, out bool isPreActivation);
+        Workspace<T> work = _workspace!;
+        int last = _layouts.Length - 1;
+        if (!isPreActivation)
+        {
+            ActivationKernels.Backward(_activations[last], work.PreActivation(last, batch), work.Output(last, batch),
+                work.Gradient(last, batch), batch, _layouts[last].Outputs, _slopes[last]);
+        }
+
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        T decay = T.CreateChecked(l2) * inverseBatch;
+        for (int l = last; l >= 0; l--)
+        {
+            DenseLayout layout = _layouts[l];
+            ReadOnlySpan<T> x = l == 0 ? inputs : work.Output(l - 1, batch);
+            Span<T> delta = work.Gradient(l, batch);
+            Span<T> weightGradients = WeightGradients(l);
+
+            // delta: (batch, out), x: (batch, in) -> dW = deltaᵀ·x / m: (out, in)
+            Provider.Gemm(Transpose.Transposed, Transpose.None, layout.Outputs, layout.Inputs, batch,
+                inverseBatch, delta, layout.Outputs, x, layout.Inputs, T.Zero, weightGradients, layout.Inputs);
+            if (decay != T.Zero)
+            {
+                TensorPrimitives.MultiplyAdd(Weights(l), decay, weightGradients, weightGradients);
+            }
+            ColumnMean(delta, BiasGradients(l), batch, layout.Outputs, inverseBatch);
+
+            if (l > 0)
+            {
+                // delta: (batch, out), W: (out, in) -> ∂C/∂a of the layer below = delta·W: (batch, in)
+                Span<T> below = work.Gradient(l - 1, batch);
+                Provider.Gemm(Transpose.None, Transpose.None, batch, layout.Inputs, layout.Outputs,
+                    T.One, delta, layout.Outputs, Weights(l), layout.Inputs, T.Zero, below, layout.Inputs);
+                ActivationKernels.Backward(_activations[l - 1], work.PreActivation(l - 1, batch), work.Output(l - 1, batch),
+                    below, batch, layout.Inputs, _slopes[l - 1]);
+            }
+        }
+        return cost;
+    }
+
+    /// <summary>Frees the parameter, gradient and activation slabs. Calling it again does nothing.</summary>
+    public void Dispose()
+    {
+        _parameters.Dispose();
+        _gradients.Dispose();
+        _workspace?.Dispose();
+    }
+
+    private T ForwardAndLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, out bool isPreActivation)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (!double.IsFinite(l2) || l2 < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(l2), l2, "The L2 coefficient λ must be finite and non-negative.");
+        }
+        loss.CheckOutput(Architecture.OutputActivation);
+        if (targets.Length != batch * OutputSize)
+        {
+            throw new ArgumentException($"The targets hold {targets.Length} values but {batch} samples × {OutputSize} outputs need {batch * OutputSize}.", nameof(targets));
+        }
+        Forward(inputs, batch);
+        Workspace<T> work = _workspace!;
+        int last = _layouts.Length - 1;
+        (T sum, isPreActivation) = LossKernels.Compute(loss.Kind, work.PreActivation(last, batch), work.Output(last, batch),
+            work.LogSumExp(batch), targets, work.Gradient(last, batch), batch, OutputSize);
+
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        T cost = sum * inverseBatch;
+        if (l2 > 0)
+        {
+            T squares = T.Zero;
+            for (int l = 0; l < _layouts.Length; l++) squares += TensorPrimitives.SumOfSquares<T>(Weights(l));
+            cost += T.CreateChecked(l2 / 2) * inverseBatch * squares;
+        }
+        return cost;
+    }
+
+    // bias: (cols) = (1/rows) Σ_r delta[r, :]
+    private static void ColumnMean(ReadOnlySpan<T> delta, Span<T> mean, int rows, int cols, T scale)
+    {
+        delta[..cols].CopyTo(mean);
+        for (int r = 1; r < rows; r++) TensorPrimitives.Add(mean, delta.Slice(r * cols, cols), mean);
+        TensorPrimitives.Multiply(mean, scale, mean);
+    }
+
+    private void CheckInputs(ReadOnlySpan<T> inputs, int batch)
+    {
+        ObjectDisposedException.ThrowIf(_parameters.IsDisposed, this);
+        if (batch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "A batch needs at least one sample.");
+        }
+        if (inputs.Length != (long)batch * InputSize)
+        {
+            throw new ArgumentException($"The inputs hold {inputs.Length} values but {batch} samples × {InputSize} features need {(long)batch * InputSize}.", nameof(inputs));
+        }
+    }
+
+    private Workspace<T> EnsureWorkspace(int batch)
+    {
+        if (_workspace is null || _workspace.Capacity < batch)
+        {
+            _workspace?.Dispose();
+            _workspace = new Workspace<T>(_layouts, batch);
+        }
+        return _workspace;
+    }
+
+    private void Initialize(Initializer initializer, int seed)
+    {
+        var random = new Random(seed);
+        for (int l = 0; l < _layouts.Length; l++)
+        {
+            DenseLayout layout = _layouts[l];
+            var weights = new double[layout.WeightCount];
+            initializer.Fill(weights, layout.Inputs, layout.Outputs, random);
+            Span<T> target = Weights(l);
+            for (int i = 0; i < weights.Length; i++) target[i] = T.CreateChecked(weights[i]);
+        }
+    }
+}
