@@ -1,0 +1,155 @@
+using System.Numerics;
+using Nn.Native.Memory;
+
+namespace Nn.Data;
+
+/// <summary>
+/// Samples in rows: features (Count × FeatureCount) and targets (Count × TargetCount) each in one aligned
+/// native slab, so batches are gathered into pinned batch buffers with no per-batch allocation. A
+/// classification set also keeps each sample's class index and the class names (index → name), which a
+/// model keeps so that predictions map back to the user's labels.
+/// </summary>
+/// <remarks>Thread safety: reads (GatherBatch, Features, ...) are safe from several threads; Dispose and in-place
+/// preprocessing are not safe concurrently with anything else.</remarks>
+public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AlignedBuffer<T> _features;
+    private readonly AlignedBuffer<T> _targets;
+    private readonly int[]? _labels;
+
+    internal DataSet(AlignedBuffer<T> features, int featureCount, AlignedBuffer<T> targets, int targetCount,
+        int[]? labels, IReadOnlyList<string>? classNames, string source)
+    {
+        _features = features;
+        _targets = targets;
+        _labels = labels;
+        FeatureCount = featureCount;
+        TargetCount = targetCount;
+        Count = featureCount == 0 ? 0 : features.Length / featureCount;
+        ClassNames = classNames;
+        Source = source;
+    }
+
+    /// <summary>Number of samples.</summary>
+    public int Count { get; }
+
+    /// <summary>Features per sample.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Targets per sample: the class count (one-hot) for classification, the output count for regression.</summary>
+    public int TargetCount { get; }
+
+    /// <summary>Class names by index, for classification; null for regression.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>True when the targets are one-hot classes.</summary>
+    public bool IsClassification => ClassNames is not null;
+
+    /// <summary>Where the data came from (a file path, "digits", ...).</summary>
+    public string Source { get; }
+
+    /// <summary>All features, row-major.</summary>
+    public ReadOnlySpan<T> Features => _features.Span;
+
+    /// <summary>All targets, row-major.</summary>
+    public ReadOnlySpan<T> Targets => _targets.Span;
+
+    /// <summary>Class index of each sample (classification only).</summary>
+    /// <exception cref="InvalidOperationException">The set is a regression set.</exception>
+    public ReadOnlySpan<int> Labels => _labels ?? throw new InvalidOperationException($"{Source} is a regression data set; it has no class labels.");
+
+    /// <summary>Features of one sample.</summary>
+    public ReadOnlySpan<T> FeaturesOf(int sample) => _features.Span.Slice(sample * FeatureCount, FeatureCount);
+
+    /// <summary>Features for in-place preprocessing.</summary>
+    internal Span<T> MutableFeatures => _features.Span;
+
+    /// <summary>
+    /// Copies the samples named by <paramref name="indices"/> into <paramref name="features"/> and
+    /// <paramref name="targets"/> (row i of each ← sample indices[i]). Allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A destination is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, Count).</exception>
+    public void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets)
+    {
+        if (features.Length < indices.Length * FeatureCount || targets.Length < indices.Length * TargetCount)
+        {
+            throw new ArgumentException($"A batch of {indices.Length} needs {indices.Length * FeatureCount} feature and {indices.Length * TargetCount} target slots.");
+        }
+        ReadOnlySpan<T> allFeatures = _features.Span, allTargets = _targets.Span;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int sample = indices[i];
+            if ((uint)sample >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), sample, $"Sample index must be in [0, {Count}).");
+            }
+            allFeatures.Slice(sample * FeatureCount, FeatureCount).CopyTo(features.Slice(i * FeatureCount, FeatureCount));
+            allTargets.Slice(sample * TargetCount, TargetCount).CopyTo(targets.Slice(i * TargetCount, TargetCount));
+        }
+    }
+
+    /// <summary>A new data set holding copies of the given samples, in that order.</summary>
+    public DataSet<T> Subset(ReadOnlySpan<int> indices, string? source = null)
+    {
+        var features = new AlignedBuffer<T>(indices.Length * FeatureCount);
+        var targets = new AlignedBuffer<T>(indices.Length * TargetCount);
+        GatherBatch(indices, features.Span, targets.Span);
+        int[]? labels = null;
+        if (_labels is not null)
+        {
+            labels = new int[indices.Length];
+            for (int i = 0; i < indices.Length; i++) labels[i] = _labels[indices[i]];
+        }
+        return new DataSet<T>(features, FeatureCount, targets, TargetCount, labels, ClassNames, source ?? Source);
+    }
+
+    /// <summary>
+    /// Shuffles with <paramref name="seed"/> and splits into a first part of round(fraction · Count) samples and
+    /// the rest. Stratified (classification only) keeps each class's proportion in both parts.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is not in (0, 1) or a part would be empty.</exception>
+    public (DataSet<T> First, DataSet<T> Second) Split(double firstFraction, int seed, bool stratified = false)
+    {
+        if (!(firstFraction > 0 && firstFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstFraction), firstFraction, "The split fraction must be strictly between 0 and 1.");
+        }
+        if (stratified && _labels is null)
+        {
+            throw new InvalidOperationException("A stratified split needs class labels; this is a regression data set.");
+        }
+        var random = new Random(seed);
+        var first = new List<int>();
+        var second = new List<int>();
+        IEnumerable<int[]> groups = stratified
+            ? Enumerable.Range(0, Count).GroupBy(i => _labels![i]).OrderBy(g => g.Key).Select(g => g.ToArray())
+            : [Enumerable.Range(0, Count).ToArray()];
+        foreach (int[] group in groups)
+        {
+            random.Shuffle(group);
+            int take = (int)Math.Round(group.Length * firstFraction);
+            first.AddRange(group.Take(take));
+            second.AddRange(group.Skip(take));
+        }
+        if (first.Count == 0 || second.Count == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstFraction), firstFraction, $"Splitting {Count} samples at {firstFraction} leaves one part empty.");
+        }
+        // Stratified parts are shuffled again so that classes are not in blocks.
+        int[] firstIndices = first.ToArray(), secondIndices = second.ToArray();
+        if (stratified)
+        {
+            random.Shuffle(firstIndices);
+            random.Shuffle(secondIndices);
+        }
+        return (Subset(firstIndices), Subset(secondIndices));
+    }
+
+    /// <summary>Frees the slabs. Calling it again does nothing.</summary>
+    public void Dispose()
+    {
+        _features.Dispose();
+        _targets.Dispose();
+    }
+}
