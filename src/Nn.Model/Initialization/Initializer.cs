@@ -18,6 +18,28 @@ public abstract class Initializer
     /// <exception cref="ArgumentOutOfRangeException">τ is not positive and finite.</exception>
     public static Initializer Uniform(double limit) => new UniformInitializer(limit);
 
+    /// <summary>Glorot/Xavier normal: N(0, σ²) with σ = √(2 / (fan_in + fan_out)); suits tanh and sigmoid.</summary>
+    public static Initializer GlorotNormal { get; } = new ScaledInitializer("GlorotNormal", normal: true, (fanIn, fanOut) => Math.Sqrt(2.0 / (fanIn + fanOut)));
+
+    /// <summary>Glorot/Xavier uniform: U(−τ, τ) with τ = √(6 / (fan_in + fan_out)).</summary>
+    public static Initializer GlorotUniform { get; } = new ScaledInitializer("GlorotUniform", normal: false, (fanIn, fanOut) => Math.Sqrt(6.0 / (fanIn + fanOut)));
+
+    /// <summary>He normal: N(0, σ²) with σ = √(2 / fan_in); suits ReLU.</summary>
+    public static Initializer HeNormal { get; } = new ScaledInitializer("HeNormal", normal: true, (fanIn, _) => Math.Sqrt(2.0 / fanIn));
+
+    /// <summary>He uniform: U(−τ, τ) with τ = √(6 / fan_in).</summary>
+    public static Initializer HeUniform { get; } = new ScaledInitializer("HeUniform", normal: false, (fanIn, _) => Math.Sqrt(6.0 / fanIn));
+
+    /// <summary>
+    /// Every weight set to the same value (zero by default). Only for demonstrating the symmetry problem: all
+    /// hidden units of a layer then compute the same function and receive the same gradient, so they stay
+    /// identical forever. Training warns when it sees this initialiser.
+    /// </summary>
+    public static Initializer Constant(double value = 0) => new ConstantInitializer(value);
+
+    /// <summary>True when every weight starts equal, which training cannot undo (the symmetry problem).</summary>
+    public virtual bool IsSymmetric => false;
+
     /// <summary>Fills a (fanOut × fanIn) weight matrix.</summary>
     internal abstract void Fill(Span<double> weights, int fanIn, int fanOut, Random random);
 
@@ -38,6 +60,40 @@ public abstract class Initializer
         }
 
         public override string ToString() => "N(0, 1/sqrt(fan_in))";
+    }
+
+    private sealed class ScaledInitializer(string name, bool normal, Func<int, int, double> scale) : Initializer
+    {
+        internal override void Fill(Span<double> weights, int fanIn, int fanOut, Random random)
+        {
+            double s = scale(fanIn, fanOut);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = normal ? s * StandardNormal(random) : (2 * random.NextDouble() - 1) * s;
+            }
+        }
+
+        public override string ToString() => name;
+    }
+
+    private sealed class ConstantInitializer : Initializer
+    {
+        private readonly double _value;
+
+        public ConstantInitializer(double value)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The constant must be finite.");
+            }
+            _value = value;
+        }
+
+        public override bool IsSymmetric => true;
+
+        internal override void Fill(Span<double> weights, int fanIn, int fanOut, Random random) => weights.Fill(_value);
+
+        public override string ToString() => $"Constant({_value})";
     }
 
     private sealed class UniformInitializer : Initializer

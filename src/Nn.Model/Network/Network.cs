@@ -46,8 +46,12 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         _hasStep = _activations.Contains(ActivationKind.Step);
         _parameters = new AlignedBuffer<T>(parameterCount);
         _gradients = new AlignedBuffer<T>(parameterCount);
+        Initializer = options.Initializer;
         Initialize(options.Initializer, options.Seed);
     }
+
+    /// <summary>How the weights were initialised.</summary>
+    public Initializer Initializer { get; }
 
     /// <summary>The architecture this network was built from.</summary>
     public Sequential Architecture { get; }
@@ -181,6 +185,42 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         return cost;
     }
+
+    /// <summary>The outputs (batch × OutputSize) of the most recent forward pass; valid until the next call.</summary>
+    /// <exception cref="InvalidOperationException">No forward pass has run with at least <paramref name="batch"/> samples.</exception>
+    public ReadOnlySpan<T> LastOutputs(int batch)
+    {
+        if (_workspace is null || batch > _workspace.Capacity)
+        {
+            throw new InvalidOperationException($"No forward pass of {batch} samples has run.");
+        }
+        return _workspace.Output(_layouts.Length - 1, batch);
+    }
+
+    /// <summary>
+    /// Names the first place, bottom-up, that holds a NaN or infinity after a pass over <paramref name="batch"/>
+    /// samples: a layer's weights, activations or gradients. Null when everything is finite.
+    /// </summary>
+    internal string? FindNonFinite(int batch)
+    {
+        for (int l = 0; l < _layouts.Length; l++)
+        {
+            if (!AllFinite(Weights(l)) || !AllFinite(Biases(l))) return $"layer {l + 1} parameters";
+            if (_workspace is not null && batch <= _workspace.Capacity)
+            {
+                if (!AllFinite(_workspace.PreActivation(l, batch)) || !AllFinite(_workspace.Output(l, batch))) return $"layer {l + 1} activations";
+            }
+        }
+        for (int l = _layouts.Length - 1; l >= 0; l--)
+        {
+            if (_workspace is not null && batch <= _workspace.Capacity && !AllFinite(_workspace.Gradient(l, batch))) return $"layer {l + 1} deltas";
+            if (!AllFinite(WeightGradients(l)) || !AllFinite(BiasGradients(l))) return $"layer {l + 1} gradients";
+        }
+        return null;
+    }
+
+    /// <summary>True when no value is NaN or infinite: one vectorised pass (the sum of magnitudes is finite).</summary>
+    internal static bool AllFinite(ReadOnlySpan<T> values) => T.IsFinite(TensorPrimitives.SumOfMagnitudes(values));
 
     /// <summary>Frees the parameter, gradient and activation slabs. Calling it again does nothing.</summary>
     public void Dispose()

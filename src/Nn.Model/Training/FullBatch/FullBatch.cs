@@ -1,0 +1,148 @@
+using System.Numerics;
+using Nn.Data;
+
+namespace Nn.Training;
+
+/// <summary>Settings for the full-batch methods.</summary>
+public sealed record FullBatchOptions
+{
+    /// <summary>Budget of objective-and-gradient evaluations (each is one forward and backward pass over all the data).</summary>
+    public int MaxEvaluations { get; init; } = 200;
+
+    /// <summary>Stop when the largest gradient component falls below this.</summary>
+    public double GradientTolerance { get; init; } = 1e-6;
+
+    /// <summary>L-BFGS memory: how many (s, y) pairs shape the inverse-Hessian estimate.</summary>
+    public int History { get; init; } = 10;
+
+    /// <summary>L2 coefficient λ of λ/(2m) Σ W² (m = number of samples).</summary>
+    public double L2 { get; init; }
+
+    /// <summary>Step size of the plain gradient-descent baseline.</summary>
+    public double LearningRate { get; init; } = 0.1;
+}
+
+/// <summary>What a full-batch run did: the cost after each evaluation, and whether the gradient test was met.</summary>
+public sealed record FullBatchResult(IReadOnlyList<double> Costs, int Iterations, bool Converged)
+{
+    /// <summary>Number of objective-and-gradient evaluations used.</summary>
+    public int Evaluations => Costs.Count;
+
+    /// <summary>The lowest cost seen (the network holds the corresponding parameters).</summary>
+    public double FinalCost => Costs.Count == 0 ? double.NaN : Costs.Min();
+}
+
+/// <summary>
+/// Full-batch optimisation for small problems, as the lectures name it: L-BFGS and nonlinear conjugate gradients
+/// (Polak–Ribière with restarts), both with a line search satisfying the strong Wolfe conditions, plus plain
+/// gradient descent as the baseline. The whole data set is one batch; work vectors are double.
+/// </summary>
+public static class FullBatch
+{
+    /// <summary>Limited-memory BFGS (two-loop recursion, Wolfe line search with c₁ = 1e-4, c₂ = 0.9).</summary>
+    public static FullBatchResult Lbfgs<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
+        int n = network.ParameterCount, m = Math.Max(1, options.History);
+        var s = new List<double[]>();
+        var y = new List<double[]>();
+        double[] x = problem.Start(), g = new double[n], direction = new double[n], alpha = new double[m];
+        double f = problem.Evaluate(x, g);
+        int iterations = 0;
+        while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
+        {
+            // Two-loop recursion: direction = −H·g with H from the stored pairs, scaled by γ = sᵀy / yᵀy.
+            Array.Copy(g, direction, n);
+            for (int i = s.Count - 1; i >= 0; i--)
+            {
+                alpha[i] = Norm.Dot(s[i], direction) / Norm.Dot(y[i], s[i]);
+                Norm.Axpy(-alpha[i], y[i], direction);
+            }
+            double gamma = s.Count > 0 ? Norm.Dot(s[^1], y[^1]) / Norm.Dot(y[^1], y[^1]) : 1.0 / Math.Max(1.0, Norm.Max(g));
+            for (int i = 0; i < n; i++) direction[i] *= gamma;
+            for (int i = 0; i < s.Count; i++)
+            {
+                double beta = Norm.Dot(y[i], direction) / Norm.Dot(y[i], s[i]);
+                Norm.Axpy(alpha[i] - beta, s[i], direction);
+            }
+            for (int i = 0; i < n; i++) direction[i] = -direction[i];
+
+            double[] xOld = (double[])x.Clone(), gOld = (double[])g.Clone();
+            if (!WolfeLineSearch.Search(problem, x, ref f, g, direction, 1.0, 1e-4, 0.9))
+            {
+                break;
+            }
+            iterations++;
+            double[] step = new double[n], change = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                step[i] = x[i] - xOld[i];
+                change[i] = g[i] - gOld[i];
+            }
+            if (Norm.Dot(step, change) > 1e-12 * Norm.Dot(change, change))
+            {
+                if (s.Count == m)
+                {
+                    s.RemoveAt(0);
+                    y.RemoveAt(0);
+                }
+                s.Add(step);
+                y.Add(change);
+            }
+        }
+        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+    }
+
+    /// <summary>Nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, PR)), restarted every n steps or when not a descent direction.</summary>
+    public static FullBatchResult ConjugateGradient<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
+        int n = network.ParameterCount;
+        double[] x = problem.Start(), g = new double[n];
+        double f = problem.Evaluate(x, g);
+        double[] direction = g.Select(v => -v).ToArray();
+        double step = 1.0 / Math.Max(1.0, Norm.Max(g));
+        int iterations = 0;
+        while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
+        {
+            double slope = Norm.Dot(g, direction);
+            if (slope >= 0)
+            {
+                for (int i = 0; i < n; i++) direction[i] = -g[i]; // restart: not a descent direction
+                slope = -Norm.Dot(g, g);
+            }
+            double[] gOld = (double[])g.Clone();
+            if (!WolfeLineSearch.Search(problem, x, ref f, g, direction, step, 1e-4, 0.1))
+            {
+                break;
+            }
+            iterations++;
+            double beta = Math.Max(0, (Norm.Dot(g, g) - Norm.Dot(g, gOld)) / Norm.Dot(gOld, gOld));
+            if (iterations % n == 0) beta = 0;
+            for (int i = 0; i < n; i++) direction[i] = -g[i] + beta * direction[i];
+            // Next initial step: keep the predicted decrease of the last step (Nocedal & Wright 3.60).
+            double newSlope = Norm.Dot(g, direction);
+            step = newSlope < 0 ? Math.Min(1.0, 1.01 * 2 * Math.Abs(slope) * step / Math.Abs(newSlope)) : 1.0;
+        }
+        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+    }
+
+    /// <summary>Plain full-batch gradient descent θ ← θ − η·∇J, the baseline the other two are measured against.</summary>
+    public static FullBatchResult GradientDescent<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
+        double[] x = problem.Start(), g = new double[network.ParameterCount];
+        problem.Evaluate(x, g);
+        int iterations = 0;
+        while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
+        {
+            Norm.Axpy(-options.LearningRate, g, x);
+            problem.Evaluate(x, g);
+            iterations++;
+        }
+        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+    }
+}

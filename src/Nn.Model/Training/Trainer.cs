@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Nn.Data;
+using Nn.Native.Memory;
+
+namespace Nn.Training;
+
+/// <summary>The result of <see cref="Trainer.Evaluate{T}"/>: mean loss (without L2) and accuracy (null for regression).</summary>
+public readonly record struct Evaluation(double Loss, double? Accuracy);
+
+/// <summary>
+/// Trains a <see cref="Network{T}"/> by mini-batch gradient descent: per-epoch shuffles fixed by the seed,
+/// batches gathered into pinned buffers, one forward/backward and one optimizer pass per batch, then
+/// validation, history and the stopping tests. The steady-state batch loop allocates nothing.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Trains <paramref name="network"/> on <paramref name="training"/> and returns its history.</summary>
+    /// <param name="validation">Explicit validation data; or set <see cref="TrainingOptions.ValidationSplit"/>.</param>
+    /// <exception cref="ArgumentException">The options, data and network do not fit together (checked before the first epoch).</exception>
+    /// <exception cref="InvalidOperationException">The network has a Step activation.</exception>
+    /// <exception cref="TrainingDivergedException">A NaN or infinity appeared; the weights are restored to the start of that epoch.</exception>
+    public static History Fit<T>(Network<T> network, DataSet<T> training, TrainingOptions options, DataSet<T>? validation = null,
+        CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(network, training, options, validation);
+
+        DataSet<T>? heldOut = null, reduced = null;
+        if (options.ValidationSplit > 0)
+        {
+            (reduced, heldOut) = training.Split(1 - options.ValidationSplit, options.Seed, stratified: training.IsClassification);
+            training = reduced;
+            validation = heldOut;
+        }
+        try
+        {
+            return new Run<T>(network, training, validation, options).Execute(cancellationToken);
+        }
+        finally
+        {
+            reduced?.Dispose();
+            heldOut?.Dispose();
+        }
+    }
+
+    /// <summary>Mean loss (no L2 term) and accuracy of <paramref name="network"/> on <paramref name="data"/>, in batches.</summary>
+    public static Evaluation Evaluate<T>(Network<T> network, DataSet<T> data, Loss loss, int batchSize = 256)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CheckShapes(network, data, "data");
+        double lossSum = 0;
+        long correct = 0;
+        int d = data.FeatureCount, k = data.TargetCount;
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, data.Count - start);
+            T cost = network.ComputeLoss(data.Features.Slice(start * d, count * d), data.Targets.Slice(start * k, count * k), count, loss);
+            lossSum += double.CreateChecked(cost) * count;
+            if (data.IsClassification)
+            {
+                correct += CountCorrect(network.LastOutputs(count), data.Labels.Slice(start, count), k);
+            }
+        }
+        return new Evaluation(lossSum / data.Count, data.IsClassification ? (double)correct / data.Count : null);
+    }
+
+    internal static int CountCorrect<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, int classes) where T : INumber<T>
+    {
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int predicted = classes == 1
+                ? (outputs[i] >= T.CreateChecked(0.5) ? 1 : 0)
+                : TensorPrimitives.IndexOfMax(outputs.Slice(i * classes, classes));
+            if (predicted == labels[i]) correct++;
+        }
+        return correct;
+    }
+
+    private static void Validate<T>(Network<T> network, DataSet<T> training, TrainingOptions options, DataSet<T>? validation)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(options.Loss, nameof(options.Loss));
+        ArgumentNullException.ThrowIfNull(options.Optimizer, nameof(options.Optimizer));
+        ArgumentNullException.ThrowIfNull(options.Schedule, nameof(options.Schedule));
+        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be at least 1.");
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
+        if (!double.IsFinite(options.L2) || options.L2 < 0) throw new ArgumentOutOfRangeException(nameof(options), options.L2, "L2 must be finite and non-negative.");
+        if (options.ValidationSplit < 0 || options.ValidationSplit >= 1 || double.IsNaN(options.ValidationSplit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, "ValidationSplit must be in [0, 1).");
+        }
+        if (options.ValidationSplit > 0 && validation is not null)
+        {
+            throw new ArgumentException("Give either explicit validation data or a ValidationSplit, not both.");
+        }
+        if (options.Tolerance is { } tolerance && !(tolerance > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), tolerance, "Tolerance must be positive.");
+        }
+        if (options.EarlyStopping is { } early)
+        {
+            if (early.Patience < 0) throw new ArgumentOutOfRangeException(nameof(options), early.Patience, "Patience must be non-negative.");
+            bool hasValidation = validation is not null || options.ValidationSplit > 0;
+            if (early.Monitor != Monitor.TrainingLoss && !hasValidation)
+            {
+                throw new ArgumentException($"Early stopping monitors {early.Monitor}, but there is no validation data; pass validation data or a ValidationSplit.");
+            }
+            if (early.Monitor == Monitor.ValidationAccuracy && !training.IsClassification)
+            {
+                throw new ArgumentException("Early stopping on validation accuracy needs a classification data set.");
+            }
+        }
+        if (network.Architecture.Blocks.Any(b => b.Activation is Step))
+        {
+            throw new InvalidOperationException(Kernels.ActivationKernels.StepMessage);
+        }
+        options.Loss.CheckOutput(network.Architecture.OutputActivation);
+        CheckShapes(network, training, "training data");
+        if (validation is not null) CheckShapes(network, validation, "validation data");
+    }
+
+    private static void CheckShapes<T>(Network<T> network, DataSet<T> data, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (data.Count == 0) throw new ArgumentException($"The {what} ({data.Source}) is empty.");
+        if (data.FeatureCount != network.InputSize)
+        {
+            throw new ArgumentException($"The {what} ({data.Source}) has {data.FeatureCount} features but the network takes {network.InputSize} inputs.");
+        }
+        if (data.TargetCount != network.OutputSize)
+        {
+            throw new ArgumentException($"The {what} ({data.Source}) has {data.TargetCount} targets per sample but the network has {network.OutputSize} outputs.");
+        }
+    }
+
+    /// <summary>One training run's buffers and bookkeeping.</summary>
+    private sealed class Run<T>(Network<T> network, DataSet<T> training, DataSet<T>? validation, TrainingOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly History _history = new();
+
+        public History Execute(CancellationToken cancellationToken)
+        {
+            int n = training.Count, batchSize = Math.Min(options.BatchSize, n);
+            int d = network.InputSize, k = network.OutputSize;
+            using var batchFeatures = new AlignedBuffer<T>(batchSize * d);
+            using var batchTargets = new AlignedBuffer<T>(batchSize * k);
+            using var epochStart = new AlignedBuffer<T>(network.ParameterCount);
+            using var best = new AlignedBuffer<T>(options.EarlyStopping?.RestoreBestWeights == true ? network.ParameterCount : 0);
+            using OptimizerState<T> state = options.Optimizer.CreateState<T>(network.ParameterCount);
+            int[] order = Enumerable.Range(0, n).ToArray();
+            int[] labels = training.IsClassification ? training.Labels.ToArray() : [];
+            int[] batchLabels = new int[batchSize];
+            var random = new Random(options.Seed);
+            if (network.Initializer.IsSymmetric)
+            {
+                Warn($"The network was initialised with {network.Initializer}: every hidden unit of a layer starts identical, receives the same gradient and stays identical (the symmetry problem). Use random initialisation.");
+            }
+
+            double bestMetric = double.NaN;
+            int sinceBest = 0;
+            long iteration = 0;
+            _history.StopReason = StopReason.MaxEpochs;
+            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                network.Parameters.CopyTo(epochStart.Span);
+                random.Shuffle(order);
+                double lossSum = 0, rate = 0;
+                long correct = 0;
+                int batches = (n + batchSize - 1) / batchSize;
+                for (int b = 0; b < batches; b++)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        _history.StopReason = StopReason.Cancelled;
+                        return _history;
+                    }
+                    int start = b * batchSize, count = Math.Min(batchSize, n - start);
+                    ReadOnlySpan<int> indices = order.AsSpan(start, count);
+                    Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
+                    training.GatherBatch(indices, x, y);
+
+                    rate = options.Schedule.RateAt(options.Optimizer.LearningRate, epoch, iteration);
+                    T cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
+                    if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                    {
+                        Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
+                    }
+                    if (training.IsClassification)
+                    {
+                        for (int i = 0; i < count; i++) batchLabels[i] = labels[indices[i]];
+                        correct += CountCorrect(network.LastOutputs(count), batchLabels.AsSpan(0, count), k);
+                    }
+                    state.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
+                    if (!Network<T>.AllFinite(network.Parameters))
+                    {
+                        Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "parameters", double.CreateChecked(cost));
+                    }
+                    lossSum += double.CreateChecked(cost) * count;
+                    iteration++;
+                    for (int c = 0; c < options.Callbacks.Count; c++)
+                    {
+                        options.Callbacks[c].OnBatchEnd(new BatchRecord(epoch + 1, b + 1, iteration, double.CreateChecked(cost), rate));
+                    }
+                }
+
+                double change = SumAbsoluteDifference(network.Parameters, epochStart.Span);
+                Evaluation? held = validation is null ? null : Evaluate(network, validation, options.Loss, batchSize);
+                var record = new EpochRecord(epoch + 1, lossSum / n, training.IsClassification ? (double)correct / n : null,
+                    held?.Loss, held?.Accuracy, rate, change, clock.Elapsed);
+                _history.EpochList.Add(record);
+                options.Progress?.Report(record);
+                for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnEpochEnd(record);
+
+                if (options.EarlyStopping is { } early)
+                {
+                    double metric = early.Monitor switch
+                    {
+                        Monitor.ValidationLoss => record.ValidationLoss!.Value,
+                        Monitor.ValidationAccuracy => -record.ValidationAccuracy!.Value,
+                        _ => record.TrainingLoss,
+                    };
+                    if (double.IsNaN(bestMetric) || metric < bestMetric - early.MinDelta)
+                    {
+                        bestMetric = metric;
+                        sinceBest = 0;
+                        _history.BestEpoch = epoch + 1;
+                        if (early.RestoreBestWeights) network.Parameters.CopyTo(best.Span);
+                    }
+                    else if (++sinceBest > early.Patience)
+                    {
+                        _history.StopReason = StopReason.EarlyStopping;
+                        if (early.RestoreBestWeights) best.Span.CopyTo(network.Parameters);
+                        return _history;
+                    }
+                }
+                if (options.Tolerance is { } tolerance && change < tolerance)
+                {
+                    _history.StopReason = StopReason.Tolerance;
+                    return _history;
+                }
+            }
+            if (options.EarlyStopping?.RestoreBestWeights == true && _history.BestEpoch is { } bestEpoch && bestEpoch != _history.Epochs.Count)
+            {
+                best.Span.CopyTo(network.Parameters);
+            }
+            return _history;
+        }
+
+        private void Diverged(ReadOnlySpan<T> epochStart, int epoch, int batch, string location, double cost)
+        {
+            epochStart.CopyTo(network.Parameters);
+            throw new TrainingDivergedException(epoch + 1, batch + 1, location,
+                $"Training diverged in epoch {epoch + 1}, batch {batch + 1}: {location} hold NaN or infinity (batch cost {cost}). " +
+                $"The weights were restored to the start of epoch {epoch + 1}. Lower the learning rate (now {options.Optimizer.LearningRate}) or scale the inputs.");
+        }
+
+        private void Warn(string message)
+        {
+            _history.WarningList.Add(message);
+            for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnWarning(message);
+        }
+
+        private static double SumAbsoluteDifference(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        {
+            double sum = 0;
+            for (int i = 0; i < a.Length; i++) sum += double.CreateChecked(T.Abs(a[i] - b[i]));
+            return sum;
+        }
+    }
+}
