@@ -1,10 +1,18 @@
+using Nn.Data;
+using Nn.Model.Tests.Training;
 using Nn.Native;
+using Nn.Training;
 using Nn.Testing;
 using Xunit;
 
 namespace Nn.Model.Tests;
 
-/// <summary>After the first batch of a size, forward and backward allocate nothing on the managed heap.</summary>
+/// <summary>
+/// After the first batch of a size, forward and backward allocate nothing on the managed heap. Runs alone:
+/// a thread's first serial managed GEMM allocates its packing buffers once, which contention from parallel
+/// tests could otherwise trigger inside the measured window.
+/// </summary>
+[Collection(nameof(SerialCollection))]
 public sealed class AllocationTests(ITestOutputHelper output)
 {
     [Theory]
@@ -45,4 +53,29 @@ public sealed class AllocationTests(ITestOutputHelper output)
         output.WriteLine($"{provider.Name}: {allocated} bytes over 450 steady-state calls");
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void SteadyStateTrainingLoopAllocatesNothingPerBatch()
+    {
+        (DataSet<float> train, DataSet<float> test) = TrainingTests.ScaledDigits();
+        using (train)
+        using (test)
+        {
+            using var network = new Network<float>(new Sequential(new Dense(64, 32), new Relu(), new Dense(32, 10), new Softmax()), new NetworkOptions { Provider = Blas.Provider });
+            long Allocated(int epochs)
+            {
+                long start = GC.GetAllocatedBytesForCurrentThread();
+                Trainer.Fit(network, train, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Epochs = epochs, BatchSize = 8 });
+                return GC.GetAllocatedBytesForCurrentThread() - start;
+            }
+            for (int i = 0; i < 5; i++) Allocated(2); // warm up the JIT
+            long two = Allocated(2), twelve = Allocated(12);
+            // Per-run setup allocates (buffers, history); 10 more epochs × 180 batches must add only the 10 epoch records.
+            output.WriteLine($"2 epochs: {two} B, 12 epochs: {twelve} B");
+            Assert.True(twelve - two < 10 * 400, $"10 extra epochs allocated {twelve - two} bytes");
+        }
+    }
 }
+
+[CollectionDefinition(nameof(SerialCollection), DisableParallelization = true)]
+public sealed class SerialCollection;
