@@ -20,6 +20,19 @@ public static class OnnxImporter
 {
     private static readonly HashSet<string> Activations = ["Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softmax"];
 
+    /// <summary>The producer_name of an ONNX file ("Nn" for this library's exports), or null if it is not readable ONNX.</summary>
+    public static string? ProducerOf(string path)
+    {
+        try
+        {
+            return Model.Parser.ParseFrom(File.ReadAllBytes(path)).ProducerName;
+        }
+        catch (Exception error) when (error is InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Loads a model file.</summary>
     /// <exception cref="OnnxImportException">The file is not valid ONNX or not a supported MLP.</exception>
     public static TrainedModel<T> Load<T>(string path, NetworkOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Nn.Data;
+using Nn.Export;
+using Nn.Training;
+
+namespace Nn.Cli.Commands;
+
+/// <summary>
+/// nn train: trains on a data set (the built-in digits by default), prints the test result, writes the ONNX
+/// model and checks ONNX Runtime against the engine on the test inputs.
+/// </summary>
+internal static class TrainCommand
+{
+    public static readonly IReadOnlySet<string> Options = new HashSet<string>
+    {
+        "data", "label", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch", "l2", "seed", "scaling",
+        "validation", "patience", "output", "force", "report", "blas", "threads", "quiet",
+    };
+
+    private static readonly Dictionary<string, Func<Activation>> ActivationChoices = new()
+    {
+        ["relu"] = () => new Relu(), ["tanh"] = () => new Tanh(), ["sigmoid"] = () => new Sigmoid(),
+        ["leakyrelu"] = () => new LeakyRelu(), ["identity"] = () => new Identity(),
+    };
+
+    private static readonly Dictionary<string, ScalingKind> ScalingChoices = new()
+    {
+        ["minmax"] = ScalingKind.MinMax, ["standard"] = ScalingKind.Standard, ["none"] = ScalingKind.None,
+    };
+
+    private static readonly Dictionary<string, string> LossChoices = new() { ["ce"] = "ce", ["hinge"] = "hinge", ["mse"] = "mse" };
+
+    private static readonly Dictionary<string, string> OptimizerChoices = new()
+    {
+        ["adam"] = "adam", ["adamw"] = "adamw", ["sgd"] = "sgd", ["momentum"] = "momentum", ["nesterov"] = "nesterov", ["rmsprop"] = "rmsprop", ["adagrad"] = "adagrad",
+    };
+
+    public static int Run(Arguments args, TextWriter output)
+    {
+        // Everything is parsed and checked before any work starts.
+        string source = args.Text("data", "digits");
+        int seed = args.Int("seed", 1, 0);
+        int[] hidden = args.IntList("hidden", [64, 32]);
+        Func<Activation> activation = args.Choice("activation", ActivationChoices["relu"], ActivationChoices);
+        string lossName = args.Choice("loss", "ce", LossChoices);
+        string optimizerName = args.Choice("optimizer", "adam", OptimizerChoices);
+        double rate = args.Double("lr", optimizerName is "sgd" or "momentum" or "nesterov" ? 0.05 : 3e-3, 0, 100, minExclusive: true);
+        int epochs = args.Int("epochs", 30, 1, 1_000_000);
+        int batch = args.Int("batch", 32, 1);
+        double l2 = args.Double("l2", 1e-4, 0, 1e6);
+        ScalingKind scaling = args.Choice("scaling", ScalingKind.MinMax, ScalingChoices);
+        double validation = args.Double("validation", 0.1, 0, 0.9);
+        int patience = args.Int("patience", 0, 0);
+        string outputPath = args.Text("output", "nn-model.onnx");
+        string? reportPath = args.OptionalText("report");
+        bool quiet = args.Has("quiet");
+        ModelFiles.CheckWritable(outputPath, args.Has("force"));
+        if (reportPath is not null) ModelFiles.CheckWritable(reportPath, args.Has("force"), onlyNnFiles: false);
+        InfoCommand.ConfigureBlas(args);
+        if (patience > 0 && validation == 0)
+        {
+            throw new UsageException("--patience needs validation data; set --validation above 0.");
+        }
+
+        (DataSet<float> train, DataSet<float> test) = DataSources.Load(source, args.OptionalText("label"), seed);
+        using (train)
+        using (test)
+        {
+            bool classification = train.IsClassification;
+            if (!classification && lossName != "mse")
+            {
+                lossName = "mse";
+            }
+            int keep = Math.Min(test.Count, 1000);
+            float[] rawTest = test.Features[..(keep * test.FeatureCount)].ToArray();
+            FeatureScaler scaler = FeatureScaler.Fit(train, scaling);
+            scaler.Transform(train);
+            scaler.Transform(test);
+
+            var layers = new List<Layer>();
+            int width = train.FeatureCount;
+            foreach (int units in hidden)
+            {
+                layers.Add(new Dense(width, units));
+                layers.Add(activation());
+                width = units;
+            }
+            layers.Add(new Dense(width, train.TargetCount));
+            (Activation head, Loss loss) = lossName switch
+            {
+                "hinge" => ((Activation)new Identity(), (Loss)new Hinge()),
+                "mse" => (new Identity(), new MeanSquaredError()),
+                _ => (new Softmax(), new CategoricalCrossEntropy()),
+            };
+            layers.Add(head);
+            var architecture = new Sequential([.. layers]);
+            var network = new Network<float>(architecture, new NetworkOptions { Seed = seed, Initializer = activation() is Relu or LeakyRelu ? Initializer.HeNormal : Initializer.FanInNormal });
+            Optimizer optimizer = optimizerName switch
+            {
+                "sgd" => new GradientDescent(rate),
+                "momentum" => new GradientDescent(rate, 0.9),
+                "nesterov" => new GradientDescent(rate, 0.9, nesterov: true),
+                "rmsprop" => new RmsProp(rate),
+                "adagrad" => new Adagrad(rate),
+                "adamw" => new AdamW(rate),
+                _ => new Adam(rate),
+            };
+            output.WriteLine($"data      {train.Source}: {train.Count} training / {test.Count} test samples, {train.FeatureCount} features, {(classification ? $"{train.TargetCount} classes" : "regression")}");
+            output.WriteLine($"network   {architecture}, {network.ParameterCount:N0} parameters, {loss}, {optimizer}, batch {batch}, L2 {l2}, scaling {scaling}");
+            output.WriteLine($"blas      {network.Provider.Name} ({network.Provider.Threads} threads)");
+
+            using var model = new TrainedModel<float>(network, scaler, train.ClassNames,
+                $"{architecture}; {loss}; {optimizer}; {epochs} epochs max; batch {batch}; L2 {l2}; data {train.Source}; seed {seed}");
+            var clock = Stopwatch.StartNew();
+            var progress = new EpochPrinter(output, epochs, quiet);
+            History history = Trainer.Fit(network, train, new TrainingOptions
+            {
+                Loss = loss, Optimizer = optimizer, Epochs = epochs, BatchSize = batch, L2 = l2, Seed = seed, ValidationSplit = validation,
+                EarlyStopping = patience > 0 ? new EarlyStopping { Patience = patience } : null, Callbacks = [progress],
+            });
+            double seconds = clock.Elapsed.TotalSeconds;
+            Evaluation result = Trainer.Evaluate(network, test, loss);
+            output.WriteLine($"trained   {history.Epochs.Count} epochs in {seconds:F2} s ({history.StopReason})");
+            output.WriteLine(classification
+                ? $"test      accuracy {result.Accuracy:P2}, loss {result.Loss:F4} on {test.Count} held-out samples"
+                : $"test      loss {result.Loss:F6} on {test.Count} held-out samples");
+
+            byte[] onnx = OnnxExporter.ToBytes(model);
+            OnnxExporter.Export(model, outputPath);
+            output.WriteLine($"onnx      wrote {Path.GetFullPath(outputPath)} ({onnx.Length:N0} bytes, opset {OnnxNames.Opset}, input '{OnnxNames.Input}' [batch, {network.InputSize}] raw features, output '{OnnxNames.Output}')");
+            ParityReport parity = OnnxParity.Check<float>(model, onnx, rawTest, keep);
+            output.WriteLine($"parity    {parity}");
+
+            if (reportPath is not null)
+            {
+                var report = new
+                {
+                    data = train.Source, architecture = architecture.ToString(), parameters = network.ParameterCount, loss = loss.ToString(), optimizer = optimizer.ToString(),
+                    epochs = history.Epochs, stopReason = history.StopReason.ToString(), seconds, testLoss = result.Loss, testAccuracy = result.Accuracy,
+                    onnx = Path.GetFullPath(outputPath), parityMaxAbsoluteDifference = parity.MaxAbsoluteDifference, blas = network.Provider.ToString(),
+                };
+                File.WriteAllText(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                output.WriteLine($"report    wrote {Path.GetFullPath(reportPath)}");
+            }
+            return parity.MaxAbsoluteDifference <= 1e-4 ? 0 : 1;
+        }
+    }
+
+    private sealed class EpochPrinter(TextWriter output, int epochs, bool quiet) : TrainingCallback
+    {
+        public override void OnEpochEnd(EpochRecord e)
+        {
+            if (quiet && e.Epoch != epochs && e.Epoch % 10 != 0) return;
+            string train = e.TrainingAccuracy is { } a ? $"acc {a,7:P2}" : "";
+            string held = e.ValidationLoss is { } vl ? $"  val_loss {vl:F4}{(e.ValidationAccuracy is { } va ? $"  val_acc {va,7:P2}" : "")}" : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch,4}/{epochs}  loss {e.TrainingLoss:F4}  {train}{held}  {e.Elapsed.TotalMilliseconds,7:F1} ms"));
+        }
+
+        public override void OnWarning(string message) => output.WriteLine("warning   " + message);
+    }
+}

@@ -1,0 +1,46 @@
+using Nn.Cli;
+using Nn.Cli.Commands;
+using Nn.Data;
+using Nn.Export;
+using Nn.Native;
+using Nn.Training;
+
+// nn [command] [--option value ...]; the default command trains on the built-in digits.
+var commands = new Dictionary<string, (IReadOnlySet<string> Options, Func<Arguments, TextWriter, int> Run, string Help)>
+{
+    ["train"] = (TrainCommand.Options, TrainCommand.Run, "train a network (default: built-in digits), report test accuracy, export ONNX, check ONNX Runtime parity"),
+    ["import"] = (ImportCommand.Options, ImportCommand.Run, "read an ONNX MLP (e.g. from PyTorch) and check it against ONNX Runtime"),
+    ["gradcheck"] = (GradientCheckCommand.Options, GradientCheckCommand.Run, "verify backpropagation on a small random network"),
+    ["info"] = (InfoCommand.Options, InfoCommand.Run, "show the BLAS provider, its threads and the CPU"),
+};
+IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet" };
+
+if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
+{
+    Console.WriteLine("usage: nn [command] [--option value ...]");
+    foreach (var (name, command) in commands)
+    {
+        Console.WriteLine($"  {name,-10} {command.Help}");
+        Console.WriteLine($"  {"",-10} options: {string.Join(" ", command.Options.Order().Select(o => "--" + o))}");
+    }
+    Console.WriteLine($"--data takes {DataSources.Help}.");
+    return 0;
+}
+
+try
+{
+    Arguments parsed = Arguments.Parse(args, commands.ToDictionary(c => c.Key, c => c.Value.Options), flags);
+    return commands[parsed.Command].Run(parsed, Console.Out);
+}
+catch (UsageException error)
+{
+    Console.Error.WriteLine($"nn: {error.Message}");
+    Console.Error.WriteLine("Run 'nn help' for the commands and options.");
+    return 2;
+}
+catch (Exception error) when (error is DataFormatException or OnnxImportException or BlasProviderUnavailableException
+    or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
+{
+    Console.Error.WriteLine($"nn: {error.Message}");
+    return 1;
+}
