@@ -1,5 +1,11 @@
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project bench/Nn.Bench -- --filter '*'       (all suites)
-// dotnet run -c Release --project bench/Nn.Bench -- --filter '*Gemm*'  (one suite)
+// dotnet run -c Release --project bench/Nn.Bench -- --filter '*'            all BenchmarkDotNet suites
+// dotnet run -c Release --project bench/Nn.Bench -- --filter '*Gemm*'       one suite
+// dotnet run -c Release --project bench/Nn.Bench -- load-fashion-mnist       parse time and peak memory of the IDX loader
+if (args.Length > 0 && args[0] == "load-fashion-mnist")
+{
+    return Nn.Bench.LoadFashionMnist.Run();
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new Nn.Bench.BenchConfig());
+return 0;

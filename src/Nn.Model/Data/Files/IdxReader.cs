@@ -102,8 +102,7 @@ public static class IdxReader
                 {
                     throw Truncated(name, elements, done + got, features);
                 }
-                Span<T> destination = target.Slice((int)done, want);
-                for (int i = 0; i < want; i++) destination[i] = T.CreateTruncating(chunk[i]);
+                System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<byte, T>(chunk.AsSpan(0, want), target.Slice((int)done, want));
                 done += want;
             }
             EnsureEnd(data, name);
