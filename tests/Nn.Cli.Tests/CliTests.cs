@@ -1,0 +1,97 @@
+using Nn.Cli;
+using Nn.Cli.Commands;
+using Xunit;
+
+namespace Nn.Cli.Tests;
+
+/// <summary>The command line: bad options fail before any work with a message naming them; train runs end to end.</summary>
+public sealed class CliTests
+{
+    private static readonly Dictionary<string, IReadOnlySet<string>> Commands = new()
+    {
+        ["train"] = TrainCommand.Options, ["info"] = InfoCommand.Options, ["gradcheck"] = GradientCheckCommand.Options, ["import"] = ImportCommand.Options,
+    };
+
+    private static readonly IReadOnlySet<string> Flags = new HashSet<string> { "force", "quiet" };
+
+    private static Arguments Parse(params string[] args) => Arguments.Parse(args, Commands, Flags);
+
+    [Theory]
+    [InlineData(new[] { "fly" }, "Unknown command 'fly'")]
+    [InlineData(new[] { "train", "--epoch", "3" }, "has no option --epoch")]
+    [InlineData(new[] { "--epochs" }, "--epochs needs a value")]
+    [InlineData(new[] { "train", "--lr", "1", "--lr", "2" }, "--lr is given twice")]
+    [InlineData(new[] { "train", "stray" }, "Unexpected argument 'stray'")]
+    public void MalformedCommandLinesAreRejected(string[] args, string message)
+    {
+        var error = Assert.Throws<UsageException>(() => Parse(args));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be an integer between 1")]
+    [InlineData("--lr", "-1", "--lr must be a number above 0")]
+    [InlineData("--lr", "NaN", "--lr must be a number")]
+    [InlineData("--hidden", "64,x", "--hidden takes layer widths")]
+    [InlineData("--optimizer", "lion", "--optimizer must be one of")]
+    [InlineData("--data", "/nonexistent.csv", "neither a known data set")]
+    [InlineData("--validation", "1.5", "--validation must be a number")]
+    public void BadValuesAreRejectedBeforeTraining(string option, string value, string message)
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.onnx");
+        var error = Assert.Throws<UsageException>(() => TrainCommand.Run(Parse("train", option, value, "--output", output), TextWriter.Null));
+        Assert.Contains(message, error.Message);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void ForeignFileIsNotOverwrittenWithoutForce()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.onnx");
+        File.WriteAllText(path, "precious");
+        try
+        {
+            var error = Assert.Throws<UsageException>(() => TrainCommand.Run(Parse("train", "--output", path, "--epochs", "1"), TextWriter.Null));
+            Assert.Contains("--force", error.Message);
+            Assert.Equal("precious", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TrainOnDigitsReportsAccuracyExportsAndChecksParity()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.onnx");
+        string report = Path.ChangeExtension(path, ".json");
+        try
+        {
+            var output = new StringWriter();
+            int code = TrainCommand.Run(Parse("train", "--epochs", "15", "--output", path, "--report", report, "--quiet"), output);
+            string text = output.ToString();
+            Assert.True(code == 0, text);
+            Assert.Matches(@"test      accuracy 9\d\.\d\d %", text);
+            Assert.Contains("ONNX Runtime parity on 359 samples", text);
+            Assert.True(new FileInfo(path).Length > 1000);
+            Assert.Contains("\"testAccuracy\"", File.ReadAllText(report));
+
+            // Running the same command again replaces Nn's own model file.
+            Assert.Equal(0, TrainCommand.Run(Parse("train", "--epochs", "1", "--output", path, "--validation", "0"), TextWriter.Null));
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public void GradientCheckCommandPasses()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, GradientCheckCommand.Run(Parse("gradcheck", "--activation", "sigmoid", "--loss", "bce"), output));
+        Assert.Contains("PASS", output.ToString());
+    }
+}
