@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Numerics;
 using System.Text;
 using Nn.Native.Memory;
@@ -279,22 +278,9 @@ public static class CsvReader
         }
     }
 
-    private static TextReader OpenText(Stream stream, string name)
-    {
-        var buffered = stream.CanSeek ? stream : new BufferedStream(stream);
-        if (!buffered.CanSeek)
-        {
-            var copy = new MemoryStream();
-            buffered.CopyTo(copy);
-            copy.Position = 0;
-            buffered = copy;
-        }
-        long start = buffered.Position;
-        int first = buffered.ReadByte(), second = buffered.ReadByte();
-        buffered.Position = start;
-        Stream payload = first == 0x1f && second == 0x8b ? new GZipStream(buffered, CompressionMode.Decompress, leaveOpen: true) : buffered;
-        return new StreamReader(payload, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: payload == buffered);
-    }
+    private static TextReader OpenText(Stream stream, string name) =>
+        new StreamReader(Gzip.OpenPayload(stream, out _, out _), new UTF8Encoding(false, throwOnInvalidBytes: false),
+            detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: false);
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Numerics;
 using Nn.Native.Memory;
 
@@ -65,7 +64,7 @@ public static class IdxReader
     /// <summary>Reads an idx1 label file; every label must be below <paramref name="classes"/>.</summary>
     internal static byte[] ReadLabels(Stream stream, string name, int classes, long maxElements)
     {
-        using Stream data = OpenPayload(stream, name, out long compressedLength, out bool compressed);
+        using Stream data = Gzip.OpenPayload(stream, out bool compressed, out long compressedLength);
         int[] dims = ReadHeader(data, name, expectedRank: 1, maxElements, compressedLength, compressed, out long elements);
         var labels = new byte[dims[0]];
         ReadExactly(data, labels, name, elements);
@@ -84,7 +83,7 @@ public static class IdxReader
     internal static (AlignedBuffer<T> Pixels, int Count, int Features) ReadImages<T>(Stream stream, string name, long maxElements)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using Stream data = OpenPayload(stream, name, out long compressedLength, out bool compressed);
+        using Stream data = Gzip.OpenPayload(stream, out bool compressed, out long compressedLength);
         int[] dims = ReadHeader(data, name, expectedRank: null, maxElements, compressedLength, compressed, out long elements);
         int count = dims[0];
         int features = (int)(elements / count);
@@ -127,25 +126,6 @@ public static class IdxReader
             throw new FileNotFoundException($"IDX file not found: {path}", path);
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-    }
-
-    // Detects gzip by its magic bytes and returns the stream to read the IDX bytes from.
-    private static Stream OpenPayload(Stream stream, string name, out long compressedLength, out bool compressed)
-    {
-        if (!stream.CanSeek)
-        {
-            var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            copy.Position = 0;
-            stream = copy;
-        }
-        long start = stream.Position;
-        Span<byte> magic = stackalloc byte[2];
-        int got = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        stream.Position = start;
-        compressedLength = stream.Length - start;
-        compressed = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        return compressed ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : new NonClosingStream(stream);
     }
 
     private static int[] ReadHeader(Stream data, string name, int? expectedRank, long maxElements, long fileLength, bool compressed, out long elements)
@@ -243,20 +223,4 @@ public static class IdxReader
 
     private static DataFormatException Truncated(string name, long expected, long found, int perRecord) =>
         new(name, $"is truncated: its header declares {expected:N0} bytes of data but only {found:N0} are there.", record: found / perRecord + 1);
-
-    // Lets a caller's stream be wrapped in a using block without being closed.
-    private sealed class NonClosingStream(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
