@@ -64,6 +64,30 @@ public sealed class ExportParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ReferenceCheckerAcceptsEveryActivationAndOutputType()
+    {
+        string directory = Directory.CreateTempSubdirectory("nn-check-").FullName;
+        try
+        {
+            var paths = new List<string>();
+            foreach (var row in Cases())
+            {
+                (string hidden, string last) = row.Data;
+                using TrainedModel<float> model = RandomModel(hidden, last, ScalingKind.Standard, seed: 5);
+                string path = Path.Combine(directory, $"{hidden}-{last}.onnx");
+                OnnxExporter.Export(model, path);
+                paths.Add(path);
+            }
+            OnnxChecker.CheckAll(paths);
+            output.WriteLine($"onnx.checker (full_check) accepted {paths.Count} exports");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void StepExportUsesGreaterOrEqualSoZeroMapsToOne()
     {
         var network = new Network<float>(new Sequential(new Dense(1, 1), new Step()));

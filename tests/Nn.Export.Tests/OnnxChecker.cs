@@ -11,9 +11,14 @@ internal static class OnnxChecker
 {
     private const string Python = "/usr/bin/python3";
 
-    public static void Check(string path)
+    public static void Check(string path) => CheckAll([path]);
+
+    /// <summary>Checks several files in one Python process (starting one costs about a third of a second).</summary>
+    public static void CheckAll(IReadOnlyList<string> paths)
     {
-        (int code, string output) = RunPython($"import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok', onnx.__version__)", path);
+        string path = string.Join("\n", paths);
+        (int code, string output) = RunPython(
+            "import onnx, sys\nfor p in sys.argv[1].split('\\n'):\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint('ok', len(sys.argv[1].split('\\n')), onnx.__version__)", path);
         if (code != 0 && (output.Contains("No module named 'onnx'") || output.Contains("No such file")))
         {
             if (Environment.GetEnvironmentVariable("NN_REQUIRE_ONNX_CHECKER") == "1")
