@@ -47,8 +47,15 @@ internal sealed unsafe class WorkerPool : IDisposable
             _context = context;
             _done.Reset(_threads.Length);
             foreach (SemaphoreSlim start in _start) start.Release();
-            work(0, context);
-            _done.Wait();
+            try
+            {
+                work(0, context);
+            }
+            finally
+            {
+                // Even if part 0 failed, the context lives on this stack frame: wait until no worker can touch it.
+                _done.Wait();
+            }
             return true;
         }
         finally
