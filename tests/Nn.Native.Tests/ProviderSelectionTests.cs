@@ -49,6 +49,25 @@ public sealed class ProviderSelectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MklRunsOnGnuOpenMpWithoutPreloading()
+    {
+        // Debian ships no Intel OpenMP: the provider must have loaded libgomp globally and picked the GNU layer,
+        // and MKL must then honour a two-thread request (the sequential layer would report 1).
+        BlasProvider mkl = ProviderAvailability.Require(BlasProviderKind.Mkl);
+        Assert.Contains("[gnu threading]", mkl.Version);
+        int original = mkl.Threads;
+        try
+        {
+            mkl.Threads = 2;
+            Assert.Equal(2, mkl.Threads);
+        }
+        finally
+        {
+            mkl.Threads = original;
+        }
+    }
+
+    [Fact]
     public void DescribeNamesProviderAndCpu()
     {
         string report = Blas.Describe();
