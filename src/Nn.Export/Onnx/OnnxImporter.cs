@@ -65,7 +65,17 @@ public static class OnnxImporter
         {
             throw new OnnxImportException($"{name} uses default-domain opset {opset}; the importer reads opsets 13 to 17 (and tolerates 9–21).");
         }
-        return new GraphReader<T>(model, name, options).Read();
+        try
+        {
+            return new GraphReader<T>(model, name, options).Read();
+        }
+        catch (Exception error) when (error is ArgumentException or IndexOutOfRangeException or InvalidOperationException
+            or OverflowException or FormatException or JsonException or NotSupportedException)
+        {
+            // A well-formed protobuf whose graph contradicts itself (a LeakyRelu alpha of 7, a node without outputs,
+            // shapes that do not chain): report it as a bad model file, naming the file.
+            throw new OnnxImportException($"{name} is not a usable ONNX MLP: {error.Message}", error);
+        }
     }
 
     private sealed class GraphReader<T>(Model model, string name, NetworkOptions? options) where T : unmanaged, IFloatingPointIeee754<T>
@@ -91,6 +101,11 @@ public static class OnnxImporter
             while (index < nodes.Count)
             {
                 Node? node = Next();
+                if (node is not null && node.Output.Count == 0)
+                {
+                    Unsupported(node, "has no output");
+                    break;
+                }
                 if (node is null)
                 {
                     Unsupported(nodes[index], "does not continue the chain from the input (the graph is not a simple MLP)");
