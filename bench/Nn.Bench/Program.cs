@@ -3,6 +3,11 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Nn.Bench -- --filter '*'            all BenchmarkDotNet suites
 // dotnet run -c Release --project bench/Nn.Bench -- --filter '*Gemm*'       one suite
 // dotnet run -c Release --project bench/Nn.Bench -- load-fashion-mnist       parse time and peak memory of the IDX loader
+// dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider]    quick sgemm table (stopwatch medians), one provider per process
+if (args.Length > 0 && args[0] == "gemm-sweep")
+{
+    return Nn.Bench.GemmSweep.Run(args);
+}
 if (args.Length > 0 && args[0] == "load-fashion-mnist")
 {
     return Nn.Bench.LoadFashionMnist.Run();

@@ -23,7 +23,9 @@ internal sealed unsafe class ManagedBlas : BlasProvider
 
     public override BlasProviderKind Kind => BlasProviderKind.Managed;
 
-    public override string Version => $"Nn managed GEMM (Vector256 FMA, {(Vector256IsAccelerated ? "hardware" : "software")} vectors)";
+    public override string Version => ManagedGemmKernel<float>.UsesWideVectors
+        ? "Nn managed GEMM (Vector512 FMA micro-kernel)"
+        : $"Nn managed GEMM (Vector256 FMA micro-kernel, {(Vector256IsAccelerated ? "hardware" : "software")} vectors)";
 
     public override string LibraryPath => "(managed)";
 
@@ -77,7 +79,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>((void*)context);
         bool splitColumns = job.N >= job.M;
         int extent = splitColumns ? job.N : job.M;
-        int granule = splitColumns ? 2 * System.Runtime.Intrinsics.Vector256<T>.Count : 6;
+        int granule = splitColumns ? ManagedGemmKernel<T>.ColumnGranule : 6;
         int granules = (extent + granule - 1) / granule;
         int first = (int)((long)granules * part / job.Parts) * granule;
         int last = Math.Min(extent, (int)((long)granules * (part + 1) / job.Parts) * granule);
