@@ -77,6 +77,14 @@ public sealed class ProviderSelectionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void PreferenceOrderEndsWithManaged() =>
-        Assert.Equal(BlasProviderKind.Managed, Blas.PreferenceOrder[^1]);
+    public void PreferenceOrderFollowsTheMeasurements()
+    {
+        IReadOnlyList<BlasProviderKind> order = Blas.PreferenceOrder;
+        output.WriteLine($"{CpuInfo.Vendor}, {CpuInfo.VectorSupport}, OPENBLAS_CORETYPE={CpuInfo.OpenBlasCoreTypeOverride}: {string.Join(" > ", order)}");
+        Assert.Equal(3, order.Distinct().Count());
+        BlasProviderKind expected = CpuInfo.IsIntel ? BlasProviderKind.Mkl
+            : System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && CpuInfo.OpenBlasLimitedBelowAvx512 ? BlasProviderKind.Managed
+            : BlasProviderKind.OpenBlas;
+        Assert.Equal(expected, order[0]);
+    }
 }

@@ -104,10 +104,19 @@ public static class Blas
         }
     }
 
-    /// <summary>The order in which providers are tried when none is forced, fastest first on this CPU.</summary>
-    public static IReadOnlyList<BlasProviderKind> PreferenceOrder => CpuInfo.IsIntel
-        ? [BlasProviderKind.Mkl, BlasProviderKind.OpenBlas, BlasProviderKind.Managed]
-        : [BlasProviderKind.OpenBlas, BlasProviderKind.Mkl, BlasProviderKind.Managed];
+    /// <summary>
+    /// The order in which providers are tried when none is forced, fastest first on this CPU, as measured
+    /// (README.md, bench/RESULTS.md): on Intel, MKL (it uses AVX-512 there). Elsewhere, when the CPU has AVX-512
+    /// and OpenBLAS is pinned by OPENBLAS_CORETYPE to a kernel without it, the managed 512-bit kernel is fastest
+    /// (training step 0.79 ms vs OpenBLAS 0.96 ms and MKL 1.09 ms on a Zen 5 with CORETYPE=Haswell); with
+    /// AVX-512 and OpenBLAS free to pick its own kernels, OpenBLAS, then managed, then MKL (which ignores
+    /// AVX-512 on AMD); without AVX-512, OpenBLAS, MKL, managed.
+    /// </summary>
+    public static IReadOnlyList<BlasProviderKind> PreferenceOrder =>
+        CpuInfo.IsIntel ? [BlasProviderKind.Mkl, BlasProviderKind.OpenBlas, BlasProviderKind.Managed]
+        : !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [BlasProviderKind.OpenBlas, BlasProviderKind.Mkl, BlasProviderKind.Managed]
+        : CpuInfo.OpenBlasLimitedBelowAvx512 ? [BlasProviderKind.Managed, BlasProviderKind.OpenBlas, BlasProviderKind.Mkl]
+        : [BlasProviderKind.OpenBlas, BlasProviderKind.Managed, BlasProviderKind.Mkl];
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C on the active provider; see <see cref="BlasProvider.Gemm{T}"/>.</summary>
     public static void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,

@@ -30,6 +30,15 @@ public static class CpuInfo
     /// <summary>The OPENBLAS_CORETYPE the user set (it overrides OpenBLAS's own kernel choice), or null.</summary>
     public static string? OpenBlasCoreTypeOverride => Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } value ? value : null;
 
+    /// <summary>
+    /// True when OPENBLAS_CORETYPE forces OpenBLAS onto a kernel family without AVX-512 (Haswell, Zen, Sandybridge, …),
+    /// so it cannot use the CPU's widest vectors.
+    /// </summary>
+    public static bool OpenBlasLimitedBelowAvx512 => OpenBlasCoreTypeOverride is { } core
+        && !core.Contains("skylakex", StringComparison.OrdinalIgnoreCase)
+        && !core.Contains("cooperlake", StringComparison.OrdinalIgnoreCase)
+        && !core.Contains("sapphirerapids", StringComparison.OrdinalIgnoreCase);
+
     private static string ReadVendor()
     {
         if (!X86Base.IsSupported)

@@ -57,6 +57,11 @@ internal sealed unsafe class ManagedBlas : BlasProvider
     private void Run<T>(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (m == 1 && k > 0 && transA == Transpose.None)
+        {
+            ManagedGemv<T>.RowTimesMatrix(transB, n, k, alpha, a, b, ldb, beta, c);
+            return;
+        }
         WorkerPool pool = _pool;
         if (pool.Parallelism > 1 && (long)m * n * k >= ParallelThreshold)
         {

@@ -1,34 +1,37 @@
 namespace Nn.Native.Providers.Managed;
 
 /// <summary>
-/// A fixed set of background threads that run the parts of one job while the caller runs part 0.
-/// Dispatch allocates nothing: the job is a function pointer plus a context pointer into the
-/// caller's stack, which stays valid because the caller waits for every part.
+/// A fixed set of background threads that help with the parts of one job. Parts are claimed from a shared
+/// counter, and the caller claims too, so a worker that is slow to wake (a busy machine, a descheduled
+/// thread) costs nothing: the caller simply does more parts itself and waits only for parts already
+/// running. Dispatch allocates nothing: the job is a function pointer plus a context pointer into the
+/// caller's stack, which stays valid because the caller waits for every claimed part.
 /// </summary>
 /// <remarks>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.</remarks>
 internal sealed unsafe class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
-    private readonly ManualResetEventSlim[] _start;
-    private readonly CountdownEvent _done;
+    private readonly ManualResetEventSlim[] _wake;
     private readonly Lock _dispatch = new();
     private delegate*<int, IntPtr, void> _work;
     private IntPtr _context;
+    private int _parts;
+    private int _nextPart = int.MaxValue / 2; // no job yet: every claim fails
+    private int _finishedParts;
     private volatile bool _stopping;
 
     public WorkerPool(int workerCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workerCount);
         _threads = new Thread[workerCount];
-        _start = new ManualResetEventSlim[workerCount];
-        _done = new CountdownEvent(1);
+        _wake = new ManualResetEventSlim[workerCount];
         for (int i = 0; i < workerCount; i++)
         {
             // Spin before blocking: a training step makes a GEMM call every ~100 µs, and waking a sleeping
-            // thread costs tens of microseconds each time.
-            _start[i] = new ManualResetEventSlim(false, spinCount: 2047);
-            int part = i + 1;
-            _threads[i] = new Thread(() => WorkerLoop(part)) { IsBackground = true, Name = $"Nn GEMM worker {part}" };
+            // thread costs tens of microseconds.
+            _wake[i] = new ManualResetEventSlim(false, spinCount: 2047);
+            ManualResetEventSlim wake = _wake[i];
+            _threads[i] = new Thread(() => WorkerLoop(wake)) { IsBackground = true, Name = $"Nn GEMM worker {i + 1}" };
             _threads[i].Start();
         }
     }
@@ -36,7 +39,7 @@ internal sealed unsafe class WorkerPool : IDisposable
     /// <summary>Total parallelism: the workers plus the calling thread.</summary>
     public int Parallelism => _threads.Length + 1;
 
-    /// <summary>Runs work(part, context) for part in [0, Parallelism) and waits for all of them.</summary>
+    /// <summary>Runs work(part, context) for every part in [0, Parallelism) and returns when all have finished.</summary>
     public bool TryRun(delegate*<int, IntPtr, void> work, IntPtr context)
     {
         if (!_dispatch.TryEnter())
@@ -47,16 +50,19 @@ internal sealed unsafe class WorkerPool : IDisposable
         {
             _work = work;
             _context = context;
-            _done.Reset(_threads.Length);
-            foreach (ManualResetEventSlim start in _start) start.Set();
+            _parts = Parallelism;
+            Volatile.Write(ref _finishedParts, 0);
+            Volatile.Write(ref _nextPart, 0); // publishes the job: claims from now on see the fields above
+            foreach (ManualResetEventSlim wake in _wake) wake.Set();
             try
             {
-                work(0, context);
+                RunClaimedParts();
             }
             finally
             {
-                // Even if part 0 failed, the context lives on this stack frame: wait until no worker can touch it.
-                _done.Wait();
+                // Parts claimed by workers are running now; wait for them (the context lives on this stack).
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref _finishedParts) < _parts) spinner.SpinOnce(sleep1Threshold: -1);
             }
             return true;
         }
@@ -66,25 +72,33 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    private void WorkerLoop(int part)
+    private void RunClaimedParts()
     {
-        ManualResetEventSlim start = _start[part - 1];
-        while (true)
+        int part;
+        while ((part = Interlocked.Increment(ref _nextPart) - 1) < _parts)
         {
-            start.Wait();
-            start.Reset(); // safe: the next Set comes only after this part has signalled completion
-            if (_stopping)
-            {
-                return;
-            }
             try
             {
                 _work(part, _context);
             }
             finally
             {
-                _done.Signal();
+                Interlocked.Increment(ref _finishedParts);
             }
+        }
+    }
+
+    private void WorkerLoop(ManualResetEventSlim wake)
+    {
+        while (true)
+        {
+            wake.Wait();
+            wake.Reset(); // before claiming: a job published after this point sets the event again
+            if (_stopping)
+            {
+                return;
+            }
+            RunClaimedParts();
         }
     }
 
@@ -95,9 +109,8 @@ internal sealed unsafe class WorkerPool : IDisposable
             return;
         }
         _stopping = true;
-        foreach (ManualResetEventSlim start in _start) start.Set();
+        foreach (ManualResetEventSlim wake in _wake) wake.Set();
         foreach (Thread thread in _threads) thread.Join();
-        foreach (ManualResetEventSlim start in _start) start.Dispose();
-        _done.Dispose();
+        foreach (ManualResetEventSlim wake in _wake) wake.Dispose();
     }
 }
