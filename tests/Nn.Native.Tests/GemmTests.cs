@@ -71,6 +71,13 @@ public sealed class GemmTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>Every case in float and double on a given provider.</summary>
+    internal void RunAllCasesOn(BlasProvider provider)
+    {
+        RunAllCases<float>(provider, 6e-8);
+        RunAllCases<double>(provider, 1.2e-16);
+    }
+
     private void RunAllCases<T>(BlasProvider provider, double epsilon) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var random = new Random(42);
