@@ -7,7 +7,7 @@ internal static class DataSources
 {
     public const string Help = "digits (built in), fashion-mnist[:DIR], xor, spirals, moons, or a path to a .csv/.csv.gz file";
 
-    public static (DataSet<float> Train, DataSet<float> Test) Load(string source, string? labelColumn, int seed)
+    public static (DataSet<float> Train, DataSet<float> Test) Load(string source, string? labelColumn, int seed, bool regression = false)
     {
         string lower = source.ToLowerInvariant();
         if (lower == "digits")
@@ -32,8 +32,9 @@ internal static class DataSources
             {
                 throw new UsageException($"--data '{source}' is neither a known data set ({Help}) nor an existing file.");
             }
-            all = CsvReader.Load<float>(source, labelColumn is null ? null
-                : int.TryParse(labelColumn, out int index) ? new CsvOptions { LabelColumnIndex = index } : new CsvOptions { LabelColumn = labelColumn });
+            CsvTask task = regression ? CsvTask.Regression : CsvTask.Classification;
+            all = CsvReader.Load<float>(source, labelColumn is null ? new CsvOptions { Task = task }
+                : int.TryParse(labelColumn, out int index) ? new CsvOptions { LabelColumnIndex = index, Task = task } : new CsvOptions { LabelColumn = labelColumn, Task = task });
         }
         using (all)
         {

@@ -88,6 +88,33 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void TrainsRegressionFromCsv()
+    {
+        string csv = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.csv");
+        string model = Path.ChangeExtension(csv, ".onnx");
+        try
+        {
+            var random = new Random(3);
+            var lines = new List<string> { "a,b,target" };
+            for (int i = 0; i < 200; i++)
+            {
+                double a = random.NextDouble(), b = random.NextDouble();
+                lines.Add(FormattableString.Invariant($"{a},{b},{2 * a - b}"));
+            }
+            File.WriteAllLines(csv, lines);
+            var output = new StringWriter();
+            int code = TrainCommand.Run(Parse("train", "--data", csv, "--task", "regression", "--label", "target", "--epochs", "60", "--output", model, "--quiet"), output);
+            Assert.True(code == 0, output.ToString());
+            Assert.Matches(@"test      loss 0\.00\d+", output.ToString());
+        }
+        finally
+        {
+            File.Delete(csv);
+            File.Delete(model);
+        }
+    }
+
+    [Fact]
     public void GradientCheckCommandPasses()
     {
         var output = new StringWriter();

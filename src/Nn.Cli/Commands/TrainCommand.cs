@@ -15,7 +15,7 @@ internal static class TrainCommand
 {
     public static readonly IReadOnlySet<string> Options = new HashSet<string>
     {
-        "data", "label", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch", "l2", "seed", "scaling",
+        "data", "label", "task", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch", "l2", "seed", "scaling",
         "validation", "patience", "output", "force", "report", "blas", "threads", "quiet",
     };
 
@@ -41,6 +41,7 @@ internal static class TrainCommand
     {
         // Everything is parsed and checked before any work starts.
         string source = args.Text("data", "digits");
+        bool regression = args.Choice("task", false, new Dictionary<string, bool> { ["classification"] = false, ["regression"] = true });
         int seed = args.Int("seed", 1, 0);
         int[] hidden = args.IntList("hidden", [64, 32]);
         Func<Activation> activation = args.Choice("activation", ActivationChoices["relu"], ActivationChoices);
@@ -64,7 +65,7 @@ internal static class TrainCommand
             throw new UsageException("--patience needs validation data; set --validation above 0.");
         }
 
-        (DataSet<float> train, DataSet<float> test) = DataSources.Load(source, args.OptionalText("label"), seed);
+        (DataSet<float> train, DataSet<float> test) = DataSources.Load(source, args.OptionalText("label"), seed, regression);
         using (train)
         using (test)
         {
