@@ -35,16 +35,7 @@ public sealed class ProviderSelectionTests(ITestOutputHelper output)
         output.WriteLine(provider.ToString());
         Assert.Equal(kind, provider.Kind);
         Assert.False(string.IsNullOrWhiteSpace(provider.Version));
-        int original = provider.Threads;
-        try
-        {
-            provider.Threads = 1;
-            Assert.Equal(1, provider.Threads);
-        }
-        finally
-        {
-            provider.Threads = original;
-        }
+        AssertThreadsSettable(provider, 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => provider.Threads = 0);
     }
 
@@ -55,15 +46,21 @@ public sealed class ProviderSelectionTests(ITestOutputHelper output)
         // and MKL must then honour a two-thread request (the sequential layer would report 1).
         BlasProvider mkl = ProviderAvailability.Require(BlasProviderKind.Mkl);
         Assert.Contains("[gnu threading]", mkl.Version);
-        int original = mkl.Threads;
+        AssertThreadsSettable(mkl, 2);
+    }
+
+    // Sets a thread count, checks the library reports it, and puts the original back.
+    private static void AssertThreadsSettable(BlasProvider provider, int threads)
+    {
+        int original = provider.Threads;
         try
         {
-            mkl.Threads = 2;
-            Assert.Equal(2, mkl.Threads);
+            provider.Threads = threads;
+            Assert.Equal(threads, provider.Threads);
         }
         finally
         {
-            mkl.Threads = original;
+            provider.Threads = original;
         }
     }
 

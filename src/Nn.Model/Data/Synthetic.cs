@@ -64,26 +64,24 @@ public static class Synthetic
     }
 
     /// <summary>Two interleaved spirals, a classic problem no linear model can solve.</summary>
-    public static DataSet<T> TwoSpirals<T>(int samples, int seed, double noise = 0.1) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
-        var random = new Random(seed);
-        var x = new T[samples * 2];
-        var labels = new int[samples];
-        for (int i = 0; i < samples; i++)
+    public static DataSet<T> TwoSpirals<T>(int samples, int seed, double noise = 0.1) where T : unmanaged, IFloatingPointIeee754<T> =>
+        TwoClassesInThePlane<T>(samples, seed, noise, "spirals", (c, random) =>
         {
-            int c = i % 2;
-            double t = 0.25 + 3.0 * Math.PI * random.NextDouble();
-            double sign = c == 0 ? 1 : -1;
-            x[2 * i] = T.CreateChecked(sign * t * Math.Cos(t) / Math.PI + noise * Normal(random));
-            x[2 * i + 1] = T.CreateChecked(sign * t * Math.Sin(t) / Math.PI + noise * Normal(random));
-            labels[i] = c;
-        }
-        return DataSet.FromClassification<T>(x, 2, labels, null, $"spirals(seed={seed})");
-    }
+            double t = 0.25 + 3.0 * Math.PI * random.NextDouble(), sign = c == 0 ? 1 : -1;
+            return (sign * t * Math.Cos(t) / Math.PI, sign * t * Math.Sin(t) / Math.PI);
+        });
 
     /// <summary>Two interleaving half circles ("moons").</summary>
-    public static DataSet<T> Moons<T>(int samples, int seed, double noise = 0.1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static DataSet<T> Moons<T>(int samples, int seed, double noise = 0.1) where T : unmanaged, IFloatingPointIeee754<T> =>
+        TwoClassesInThePlane<T>(samples, seed, noise, "moons", (c, random) =>
+        {
+            double angle = Math.PI * random.NextDouble();
+            return c == 0 ? (Math.Cos(angle), Math.Sin(angle)) : (1 - Math.Cos(angle), 0.5 - Math.Sin(angle));
+        });
+
+    // Alternating classes 0, 1, 0, …; each point from the class's curve plus Gaussian noise.
+    private static DataSet<T> TwoClassesInThePlane<T>(int samples, int seed, double noise, string name,
+        Func<int, Random, (double X, double Y)> curve) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
         var random = new Random(seed);
@@ -91,15 +89,12 @@ public static class Synthetic
         var labels = new int[samples];
         for (int i = 0; i < samples; i++)
         {
-            int c = i % 2;
-            double angle = Math.PI * random.NextDouble();
-            double px = c == 0 ? Math.Cos(angle) : 1 - Math.Cos(angle);
-            double py = c == 0 ? Math.Sin(angle) : 0.5 - Math.Sin(angle);
+            labels[i] = i % 2;
+            (double px, double py) = curve(labels[i], random);
             x[2 * i] = T.CreateChecked(px + noise * Normal(random));
             x[2 * i + 1] = T.CreateChecked(py + noise * Normal(random));
-            labels[i] = c;
         }
-        return DataSet.FromClassification<T>(x, 2, labels, null, $"moons(seed={seed})");
+        return DataSet.FromClassification<T>(x, 2, labels, null, $"{name}(seed={seed})");
     }
 
     private static int NearestCentre(double[,] centres, double[] point)
