@@ -24,10 +24,26 @@ public static class Trainer
     public static History Fit<T>(Network<T> network, DataSet<T> training, TrainingOptions options, DataSet<T>? validation = null,
         CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(options);
+        using var state = new TrainingState<T>(options, Math.Max(1, network?.ParameterCount ?? 1));
+        return Fit(network!, training, options, state, validation, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="network"/> from where <paramref name="state"/> stopped until <see cref="TrainingOptions.Epochs"/>
+    /// epochs are done in total (a fresh state starts at epoch 0), updating the state at the end of every epoch so that it
+    /// can be checkpointed and resumed. The returned history holds the state's earlier epochs too.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the other overload, or the state was made for another network, optimizer, seed or batch size.</exception>
+    public static History Fit<T>(Network<T> network, DataSet<T> training, TrainingOptions options, TrainingState<T> state,
+        DataSet<T>? validation = null, CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(state);
         Validate(network, training, options, validation);
+        state.CheckFits(network, options);
 
         DataSet<T>? heldOut = null, reduced = null;
         if (options.ValidationSplit > 0)
@@ -38,7 +54,7 @@ public static class Trainer
         }
         try
         {
-            return new Run<T>(network, training, validation, options).Execute(cancellationToken);
+            return new Run<T>(network, training, validation, options, state).Execute(cancellationToken);
         }
         finally
         {
@@ -141,7 +157,7 @@ public static class Trainer
     }
 
     /// <summary>One training run's buffers and bookkeeping.</summary>
-    private sealed class Run<T>(Network<T> network, DataSet<T> training, DataSet<T>? validation, TrainingOptions options)
+    private sealed class Run<T>(Network<T> network, DataSet<T> training, DataSet<T>? validation, TrainingOptions options, TrainingState<T> state)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly History _history = new();
@@ -153,22 +169,25 @@ public static class Trainer
             using var batchFeatures = new AlignedBuffer<T>(batchSize * d);
             using var batchTargets = new AlignedBuffer<T>(batchSize * k);
             using var epochStart = new AlignedBuffer<T>(network.ParameterCount);
-            using var best = new AlignedBuffer<T>(options.EarlyStopping?.RestoreBestWeights == true ? network.ParameterCount : 0);
-            using OptimizerState<T> state = options.Optimizer.CreateState<T>(network.ParameterCount);
+            AlignedBuffer<T> best = state.BestWeights;
+            OptimizerState<T> optimizer = state.OptimizerState;
             int[] order = Enumerable.Range(0, n).ToArray();
             int[] labels = training.IsClassification ? training.Labels.ToArray() : [];
             int[] batchLabels = new int[batchSize];
             var random = new Random(options.Seed);
-            if (network.Initializer.IsSymmetric)
+            // The shuffle order is the seed's generator applied once per epoch: replaying the epochs already done
+            // puts a resumed run on exactly the order an uninterrupted one would use.
+            for (int e = 0; e < state.Epoch; e++) random.Shuffle(order);
+            if (network.Initializer.IsSymmetric && state.Epoch == 0)
             {
                 Warn($"The network was initialised with {network.Initializer}: every hidden unit of a layer starts identical, receives the same gradient and stays identical (the symmetry problem). Use random initialisation.");
             }
 
-            double bestMetric = double.NaN;
-            int sinceBest = 0;
-            long iteration = 0;
+            _history.EpochList.AddRange(state.Epochs);
+            _history.BestEpoch = state.BestEpoch;
+            long iteration = state.Iteration;
             _history.StopReason = StopReason.MaxEpochs;
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 network.Parameters.CopyTo(epochStart.Span);
@@ -199,7 +218,7 @@ public static class Trainer
                         for (int i = 0; i < count; i++) batchLabels[i] = labels[indices[i]];
                         correct += CountCorrect(network.LastOutputs(count), batchLabels.AsSpan(0, count), k);
                     }
-                    state.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
+                    optimizer.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
                     if (!Network<T>.AllFinite(network.Parameters))
                     {
                         Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "parameters", double.CreateChecked(cost));
@@ -217,9 +236,7 @@ public static class Trainer
                 var record = new EpochRecord(epoch + 1, lossSum / n, training.IsClassification ? (double)correct / n : null,
                     held?.Loss, held?.Accuracy, rate, change, clock.Elapsed);
                 _history.EpochList.Add(record);
-                options.Progress?.Report(record);
-                for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnEpochEnd(record);
-
+                bool stopEarly = false;
                 if (options.EarlyStopping is { } early)
                 {
                     double metric = early.Monitor switch
@@ -228,19 +245,30 @@ public static class Trainer
                         Monitor.ValidationAccuracy => -record.ValidationAccuracy!.Value,
                         _ => record.TrainingLoss,
                     };
-                    if (double.IsNaN(bestMetric) || metric < bestMetric - early.MinDelta)
+                    if (double.IsNaN(state.BestMetric) || metric < state.BestMetric - early.MinDelta)
                     {
-                        bestMetric = metric;
-                        sinceBest = 0;
-                        _history.BestEpoch = epoch + 1;
+                        state.BestMetric = metric;
+                        state.SinceBest = 0;
+                        state.BestEpoch = _history.BestEpoch = epoch + 1;
                         if (early.RestoreBestWeights) network.Parameters.CopyTo(best.Span);
                     }
-                    else if (++sinceBest > early.Patience)
+                    else
                     {
-                        _history.StopReason = StopReason.EarlyStopping;
-                        if (early.RestoreBestWeights) best.Span.CopyTo(network.Parameters);
-                        return _history;
+                        stopEarly = ++state.SinceBest > early.Patience;
                     }
+                }
+                // The state is complete for this epoch before anyone (a checkpointing callback) sees the record.
+                state.Epoch = epoch + 1;
+                state.Iteration = iteration;
+                state.EpochList.Add(record);
+                options.Progress?.Report(record);
+                for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnEpochEnd(record);
+
+                if (stopEarly)
+                {
+                    _history.StopReason = StopReason.EarlyStopping;
+                    if (options.EarlyStopping!.RestoreBestWeights) best.Span.CopyTo(network.Parameters);
+                    return _history;
                 }
                 if (options.Tolerance is { } tolerance && change < tolerance)
                 {

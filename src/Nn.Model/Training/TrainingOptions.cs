@@ -1,6 +1,6 @@
 namespace Nn.Training;
 
-/// <summary>Everything <see cref="Trainer.Fit{T}"/> needs besides the network and the data.</summary>
+/// <summary>Everything <c>Trainer.Fit</c> needs besides the network and the data.</summary>
 public sealed record TrainingOptions
 {
     /// <summary>The cost to minimise.</summary>

@@ -21,6 +21,9 @@ public sealed class Adagrad : Optimizer
     public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(T.CreateChecked(Epsilon), parameterCount);
 
     /// <inheritdoc />
+    public override OptimizerDescription Describe() => new(nameof(Adagrad), [LearningRate, Epsilon]);
+
+    /// <inheritdoc />
     public override string ToString() => $"Adagrad(lr={LearningRate})";
 
     private sealed class State<T>(T epsilon, int count) : OptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -54,6 +57,10 @@ public sealed class Adagrad : Optimizer
                 parameters[i] -= learningRate * gradients[i] / (T.Sqrt(s[i]) + epsilon);
             }
         }
+
+        internal override int MomentCount => 1;
+
+        internal override Span<T> Moment(int index) => index == 0 ? _sum.Span : base.Moment(index);
 
         public override void Dispose() => _sum.Dispose();
     }

@@ -47,6 +47,11 @@ public class Adam : Optimizer
     public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(this, parameterCount);
 
     /// <inheritdoc />
+    public override OptimizerDescription Describe() => WeightDecay > 0 || this is AdamW
+        ? new(nameof(AdamW), [LearningRate, WeightDecay, Beta1, Beta2, Epsilon])
+        : new(nameof(Adam), [LearningRate, Beta1, Beta2, Epsilon]);
+
+    /// <inheritdoc />
     public override string ToString() => WeightDecay > 0 ? $"AdamW(lr={LearningRate}, wd={WeightDecay})" : $"Adam(lr={LearningRate})";
 
     private sealed class State<T>(Adam options, int count) : OptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -94,6 +99,10 @@ public class Adam : Optimizer
                 parameters[i] = parameters[i] * decay - stepSize * m[i] / (T.Sqrt(v[i]) * secondCorrection + eps);
             }
         }
+
+        internal override int MomentCount => 2;
+
+        internal override Span<T> Moment(int index) => index switch { 0 => _first.Span, 1 => _second.Span, _ => base.Moment(index) };
 
         public override void Dispose()
         {

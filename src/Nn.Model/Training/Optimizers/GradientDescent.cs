@@ -33,6 +33,9 @@ public sealed class GradientDescent : Optimizer
     public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(this, parameterCount);
 
     /// <inheritdoc />
+    public override OptimizerDescription Describe() => new(nameof(GradientDescent), [LearningRate, Momentum, Nesterov ? 1 : 0]);
+
+    /// <inheritdoc />
     public override string ToString() => Momentum == 0 ? $"GradientDescent(lr={LearningRate})" : $"GradientDescent(lr={LearningRate}, momentum={Momentum}{(Nesterov ? ", nesterov" : "")})";
 
     private sealed class State<T> : OptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -83,6 +86,10 @@ public sealed class GradientDescent : Optimizer
                 parameters[i] -= learningRate * (_nesterov ? gradients[i] + _momentum * velocity : velocity);
             }
         }
+
+        internal override int MomentCount => _velocity is null ? 0 : 1;
+
+        internal override Span<T> Moment(int index) => index == 0 && _velocity is not null ? _velocity.Span : base.Moment(index);
 
         public override void Dispose() => _velocity?.Dispose();
     }

@@ -24,6 +24,37 @@ public abstract class Optimizer
     /// <summary>Creates the state for a parameter slab of <paramref name="parameterCount"/> values.</summary>
     public abstract OptimizerState<T> CreateState<T>(int parameterCount) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>The rule's name and hyperparameters, as a checkpoint stores them (see <see cref="FromDescription"/>).</summary>
+    public abstract OptimizerDescription Describe();
+
+    /// <summary>Rebuilds an optimizer from <see cref="Describe"/>'s result.</summary>
+    /// <exception cref="ArgumentException">The name is unknown or the hyperparameters do not fit it.</exception>
+    public static Optimizer FromDescription(OptimizerDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        double[] v = description.Values.ToArray();
+        int expected = description.Name switch
+        {
+            nameof(GradientDescent) or nameof(RmsProp) => 3,
+            nameof(Adagrad) => 2,
+            nameof(Adam) => 4,
+            nameof(AdamW) => 5,
+            _ => throw new ArgumentException($"Unknown optimizer '{description.Name}'; known: GradientDescent, Adagrad, RmsProp, Adam, AdamW."),
+        };
+        if (v.Length != expected)
+        {
+            throw new ArgumentException($"{description.Name} takes {expected} hyperparameters, not {v.Length}.");
+        }
+        return description.Name switch
+        {
+            nameof(GradientDescent) => new GradientDescent(v[0], v[1], v[2] != 0),
+            nameof(Adagrad) => new Adagrad(v[0], v[1]),
+            nameof(RmsProp) => new RmsProp(v[0], v[1], v[2]),
+            nameof(Adam) => new Adam(v[0], v[1], v[2], v[3]),
+            _ => new AdamW(v[0], v[1], v[2], v[3], v[4]),
+        };
+    }
+
     private protected static void CheckFraction(double value, string name)
     {
         if (!double.IsFinite(value) || value < 0 || value >= 1)
@@ -46,7 +77,13 @@ public abstract class Optimizer
 public abstract class OptimizerState<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Number of steps taken.</summary>
-    public long Steps { get; protected set; }
+    public long Steps { get; protected internal set; }
+
+    /// <summary>Number of moment slabs (velocity, running averages …) this rule keeps; each has the parameter slab's layout.</summary>
+    internal virtual int MomentCount => 0;
+
+    /// <summary>Moment slab <paramref name="index"/>, for checkpoints: valid while the state lives.</summary>
+    internal virtual Span<T> Moment(int index) => throw new ArgumentOutOfRangeException(nameof(index), index, "This optimizer keeps no moments.");
 
     /// <summary>Applies one update in place with learning rate <paramref name="learningRate"/>.</summary>
     /// <exception cref="ArgumentException">The spans do not match the state's size.</exception>
@@ -64,4 +101,14 @@ public abstract class OptimizerState<T> : IDisposable where T : unmanaged, IFloa
             throw new ArgumentException($"The optimizer state was made for {expected} parameters, not {parameters.Length} (gradients {gradients.Length}).");
         }
     }
+}
+
+/// <summary>An optimizer's name (its class name) and hyperparameters in constructor order, as checkpoints store them.</summary>
+public sealed record OptimizerDescription(string Name, IReadOnlyList<double> Values)
+{
+    /// <inheritdoc />
+    public bool Equals(OptimizerDescription? other) => other is not null && Name == other.Name && Values.SequenceEqual(other.Values);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Values.Count);
 }

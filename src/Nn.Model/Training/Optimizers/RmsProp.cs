@@ -27,6 +27,9 @@ public sealed class RmsProp : Optimizer
         new State<T>(T.CreateChecked(Rho), T.CreateChecked(Epsilon), parameterCount);
 
     /// <inheritdoc />
+    public override OptimizerDescription Describe() => new(nameof(RmsProp), [LearningRate, Rho, Epsilon]);
+
+    /// <inheritdoc />
     public override string ToString() => $"RmsProp(lr={LearningRate}, rho={Rho})";
 
     private sealed class State<T>(T rho, T epsilon, int count) : OptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -63,6 +66,10 @@ public sealed class RmsProp : Optimizer
                 parameters[i] -= learningRate * gradients[i] / (T.Sqrt(e[i]) + epsilon);
             }
         }
+
+        internal override int MomentCount => 1;
+
+        internal override Span<T> Moment(int index) => index == 0 ? _mean.Span : base.Moment(index);
 
         public override void Dispose() => _mean.Dispose();
     }

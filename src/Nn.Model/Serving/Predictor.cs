@@ -1,0 +1,271 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Nn.Checkpoints;
+using Nn.Kernels;
+using Nn.Native;
+using Nn.Native.Providers.Managed;
+
+namespace Nn.Serving;
+
+/// <summary>
+/// An immutable, thread-safe predictor for serving a trained network: raw inputs in (the preprocessing is folded into
+/// the first layer), outputs, classes or the top k classes out. One sample goes through a single-row kernel over
+/// weights laid out for it once (transposed, vector-padded; zero inputs skipped), so batch 1 runs at cache speed;
+/// batches go through the BLAS provider's GEMM. Every call allocates nothing once its thread has warmed up.
+/// </summary>
+/// <remarks>
+/// Thread safety: every member may be called from any number of threads at once. Calls share the read-only weights and
+/// use per-thread scratch, so no lock serialises them. <see cref="Dispose"/> makes later calls throw
+/// <see cref="ObjectDisposedException"/>; calls already running finish correctly (the weights are garbage-collected
+/// memory, never freed under them). Results are deterministic: the same input gives the same bits on any thread.
+/// </remarks>
+public sealed class Predictor : IDisposable
+{
+    /// <summary>Batches are run through the GEMM in chunks of at most this many rows, which bounds per-thread scratch.</summary>
+    public const int ChunkRows = 1024;
+
+    /// <summary>Up to this many rows go through the single-row kernel one by one (faster than packing for a GEMM).</summary>
+    private const int RowPathLimit = 4;
+
+    private readonly InferenceLayer[] _layers;
+    private readonly string[]? _classNames;
+    private readonly int _widest, _widestPadded, _widestInput;
+    private volatile bool _disposed;
+
+    private Predictor(InferenceLayer[] layers, Sequential architecture, IReadOnlyList<string>? classNames, string summary, BlasProvider provider)
+    {
+        _layers = layers;
+        _classNames = classNames?.ToArray();
+        Architecture = architecture;
+        Summary = summary;
+        Provider = provider;
+        _widest = layers.Max(l => l.Outputs);
+        _widestPadded = layers.Max(l => l.PaddedOutputs);
+        _widestInput = layers.Max(l => l.Inputs);
+    }
+
+    /// <summary>The architecture served.</summary>
+    public Sequential Architecture { get; }
+
+    /// <summary>Features per sample.</summary>
+    public int InputSize => _layers[0].Inputs;
+
+    /// <summary>Outputs per sample.</summary>
+    public int OutputSize => _layers[^1].Outputs;
+
+    /// <summary>Class names by output index (for one sigmoid output: the negative and the positive class), or null.</summary>
+    public IReadOnlyList<string>? ClassNames => _classNames;
+
+    /// <summary>True when the outputs are class scores or probabilities (softmax or sigmoid output, or class names given).</summary>
+    public bool IsClassifier => _classNames is not null || Architecture.OutputActivation is Softmax or Sigmoid;
+
+    /// <summary>Number of classes: OutputSize, or 2 for a single sigmoid output; 0 for regression.</summary>
+    public int ClassCount => !IsClassifier ? 0 : OutputSize == 1 ? 2 : OutputSize;
+
+    /// <summary>How the model was trained (from the model or checkpoint).</summary>
+    public string Summary { get; }
+
+    /// <summary>The GEMM provider batched calls use.</summary>
+    public BlasProvider Provider { get; }
+
+    /// <summary>Prepares a predictor from a trained model (float or double; weights are served in float). The model stays the caller's.</summary>
+    public static Predictor From<T>(TrainedModel<T> model, BlasProvider? provider = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Network<T> network = model.Network;
+        return new Predictor(InferenceLayer.From(network, model.Scaler), network.Architecture, model.ClassNames, model.Summary,
+            provider ?? network.Provider);
+    }
+
+    /// <summary>Loads a checkpoint (float or double parameters) and prepares it.</summary>
+    /// <exception cref="CheckpointException">The file is not a valid checkpoint.</exception>
+    public static Predictor Load(string checkpointPath, BlasProvider? provider = null)
+    {
+        byte[] bytes = Checkpoint.ReadFile(checkpointPath);
+        if (Checkpoint.ElementTypeOf(bytes, checkpointPath) == typeof(double))
+        {
+            using TrainedModel<double> wide = Checkpoint.Load<double>(bytes, checkpointPath).Model;
+            return From(wide, provider);
+        }
+        using TrainedModel<float> model = Checkpoint.Load<float>(bytes, checkpointPath).Model;
+        return From(model, provider);
+    }
+
+    /// <summary>Predicts one sample: <paramref name="input"/> holds InputSize raw features, <paramref name="output"/> receives OutputSize values.</summary>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    /// <exception cref="ObjectDisposedException">The predictor was disposed.</exception>
+    public unsafe void Predict(ReadOnlySpan<float> input, Span<float> output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckLengths(input.Length, output.Length, 1);
+        PredictorScratch scratch = PredictorScratch.For(_widestPadded, 1, _widestInput);
+        PredictRow(input, output, scratch);
+    }
+
+    /// <summary>Predicts <paramref name="batch"/> samples in rows: inputs is batch × InputSize, outputs batch × OutputSize.</summary>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The batch is less than 1.</exception>
+    /// <exception cref="ObjectDisposedException">The predictor was disposed.</exception>
+    public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        CheckLengths(inputs.Length, outputs.Length, batch);
+        int d = InputSize, k = OutputSize;
+        if (batch <= RowPathLimit)
+        {
+            PredictorScratch rowScratch = PredictorScratch.For(_widestPadded, 1, _widestInput);
+            for (int r = 0; r < batch; r++) PredictRow(inputs.Slice(r * d, d), outputs.Slice(r * k, k), rowScratch);
+            return;
+        }
+        int chunk = Math.Min(batch, ChunkRows);
+        PredictorScratch scratch = PredictorScratch.For(chunk * _widest, chunk, _widestInput);
+        for (int start = 0; start < batch; start += ChunkRows)
+        {
+            int rows = Math.Min(ChunkRows, batch - start);
+            PredictChunk(inputs.Slice(start * d, rows * d), outputs.Slice(start * k, rows * k), rows, scratch);
+        }
+    }
+
+    /// <summary>The most likely class of one sample (for one sigmoid output: 1 when p ≥ 0.5).</summary>
+    /// <exception cref="InvalidOperationException">The model is a regression model.</exception>
+    public int PredictClass(ReadOnlySpan<float> input)
+    {
+        Span<int> best = stackalloc int[1];
+        Span<float> score = stackalloc float[1];
+        TopK(input, best, score);
+        return best[0];
+    }
+
+    /// <summary>
+    /// The <c>classes.Length</c> most likely classes of one sample, best first, with their scores (probabilities for softmax
+    /// and sigmoid outputs). Returns how many were written (at most ClassCount).
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length or are empty.</exception>
+    /// <exception cref="InvalidOperationException">The model is a regression model.</exception>
+    public int TopK(ReadOnlySpan<float> input, Span<int> classes, Span<float> scores)
+    {
+        if (!IsClassifier)
+        {
+            throw new InvalidOperationException($"The model's {Architecture.OutputActivation} output with no class names is a regression model; use Predict.");
+        }
+        if (classes.Length != scores.Length || classes.IsEmpty)
+        {
+            throw new ArgumentException($"classes ({classes.Length}) and scores ({scores.Length}) must be non-empty and of one length.", nameof(classes));
+        }
+        int count = ClassCount;
+        Span<float> all = count <= 256 ? stackalloc float[count] : new float[count];
+        if (OutputSize == 1)
+        {
+            Predict(input, all[1..]);
+            all[0] = 1 - all[1];
+        }
+        else
+        {
+            Predict(input, all);
+        }
+        int written = Math.Min(classes.Length, count);
+        for (int i = 0; i < written; i++)
+        {
+            int index = TensorPrimitives.IndexOfMax(all);
+            classes[i] = index;
+            scores[i] = all[index];
+            all[index] = float.NegativeInfinity;
+        }
+        return written;
+    }
+
+    /// <summary>The name of class <paramref name="index"/>, or its number when the model has no names.</summary>
+    public string ClassName(int index) =>
+        _classNames is not null && (uint)index < (uint)_classNames.Length ? _classNames[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Makes further calls throw <see cref="ObjectDisposedException"/>. Calls in flight finish normally. Idempotent.</summary>
+    public void Dispose() => _disposed = true;
+
+    /// <inheritdoc />
+    public override string ToString() => $"Predictor {Architecture}";
+
+    private unsafe void PredictRow(ReadOnlySpan<float> input, Span<float> output, PredictorScratch scratch)
+    {
+        float* front = scratch.Front.Pointer, back = scratch.Back.Pointer;
+        fixed (float* raw = input)
+        fixed (int* indices = scratch.Indices)
+        {
+            float* x = raw;
+            for (int l = 0; l < _layers.Length; l++)
+            {
+                InferenceLayer layer = _layers[l];
+                int nonZero = SparseRowKernel.NonZero(x, layer.Inputs, indices);
+                SparseRowKernel.Multiply(x, indices, nonZero, layer.Transposed.Pointer, layer.PaddedOutputs, layer.Bias.Pointer, front);
+                ActivateRow(layer, new Span<float>(front, layer.Outputs));
+                x = front;
+                front = back;
+                back = x;
+            }
+            new ReadOnlySpan<float>(x, OutputSize).CopyTo(output);
+        }
+        GC.KeepAlive(_layers);
+    }
+
+    private void PredictChunk(ReadOnlySpan<float> inputs, Span<float> outputs, int rows, PredictorScratch scratch)
+    {
+        Span<float> front = scratch.Front.Span, back = scratch.Back.Span;
+        ReadOnlySpan<float> x = inputs;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            InferenceLayer layer = _layers[l];
+            // The last layer writes straight into the caller's buffer.
+            Span<float> z = l == _layers.Length - 1 ? outputs : front[..(rows * layer.Outputs)];
+            // x: (rows, in), W: (out, in) -> z = x·Wᵀ: (rows, out); bias and activation follow per row.
+            Provider.Gemm(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs,
+                1f, x, layer.Inputs, layer.Weights.Span, layer.Inputs, 0f, z, layer.Outputs);
+            ActivationKernels.Forward(layer.Activation, z, layer.Bias.Span[..layer.Outputs], z, scratch.LogSumExp.Span, rows, layer.Outputs, layer.Slope);
+            x = z;
+            Span<float> swap = front;
+            front = back;
+            back = swap;
+        }
+    }
+
+    // z already holds x·Wᵀ + b for one row; activate it in place.
+    private static void ActivateRow(InferenceLayer layer, Span<float> z)
+    {
+        switch (layer.Activation)
+        {
+            case ActivationKind.Identity:
+                break;
+            case ActivationKind.Relu:
+                TensorPrimitives.Max(z, 0f, z);
+                break;
+            case ActivationKind.LeakyRelu:
+                for (int i = 0; i < z.Length; i++) z[i] = z[i] > 0 ? z[i] : layer.Slope * z[i];
+                break;
+            case ActivationKind.Step:
+                for (int i = 0; i < z.Length; i++) z[i] = z[i] >= 0 ? 1f : 0f;
+                break;
+            case ActivationKind.Sigmoid:
+                TensorPrimitives.Sigmoid(z, z);
+                break;
+            case ActivationKind.Tanh:
+                TensorPrimitives.Tanh(z, z);
+                break;
+            case ActivationKind.Softmax:
+                ActivationKernels.SoftmaxRow<float>(z, z);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown activation {layer.Activation}.");
+        }
+    }
+
+    private void CheckLengths(int inputLength, int outputLength, int batch)
+    {
+        if (inputLength != (long)batch * InputSize)
+        {
+            throw new ArgumentException($"The input holds {inputLength} values but {batch} sample(s) × {InputSize} features need {(long)batch * InputSize}.", "input");
+        }
+        if (outputLength != (long)batch * OutputSize)
+        {
+            throw new ArgumentException($"The output holds {outputLength} values but {batch} sample(s) × {OutputSize} outputs need {(long)batch * OutputSize}.", "output");
+        }
+    }
+}
