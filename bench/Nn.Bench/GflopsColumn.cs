@@ -25,7 +25,10 @@ public sealed class GflopsColumn : IColumn
         {
             return "-";
         }
-        var instance = (IFlopCount)Activator.CreateInstance(benchmarkCase.Descriptor.Type)!;
+        if (Activator.CreateInstance(benchmarkCase.Descriptor.Type) is not IFlopCount instance)
+        {
+            return "-";
+        }
         foreach (var parameter in benchmarkCase.Parameters.Items)
         {
             benchmarkCase.Descriptor.Type.GetProperty(parameter.Name)?.SetValue(instance, parameter.Value);

@@ -131,18 +131,20 @@ internal static class CheckpointDecoder
         string name = cursor.String("optimizer name");
         int valueCount = cursor.Count("optimizer hyperparameters", minimumBytesEach: 8);
         var description = new OptimizerDescription(name, cursor.Doubles(valueCount));
+        string lossName = cursor.String("loss name");
+        double l2 = cursor.Double();
         int seed = cursor.Int32(), batchSize = cursor.Int32(), epoch = cursor.Int32();
         long iteration = cursor.Int64(), steps = cursor.Int64();
         double bestMetric = cursor.Double();
         int sinceBest = cursor.Int32(), bestEpoch = cursor.Int32();
-        if (batchSize < 1 || epoch < 0 || iteration < 0 || steps < 0 || sinceBest < 0 || bestEpoch < 0 || bestEpoch > epoch)
+        if (!double.IsFinite(l2) || l2 < 0 || batchSize < 1 || epoch < 0 || iteration < 0 || steps < 0 || sinceBest < 0 || bestEpoch < 0 || bestEpoch > epoch)
         {
             throw new FormatException($"its training position is inconsistent (batch {batchSize}, epoch {epoch}, iteration {iteration}, steps {steps}, best epoch {bestEpoch})");
         }
         TrainingState<T> state;
         try
         {
-            state = new TrainingState<T>(description, seed, batchSize, parameterCount);
+            state = new TrainingState<T>(description, lossName, l2, seed, batchSize, parameterCount);
         }
         catch (ArgumentException error)
         {
@@ -163,7 +165,7 @@ internal static class CheckpointDecoder
             state.BestMetric = bestMetric;
             state.SinceBest = sinceBest;
             state.BestEpoch = bestEpoch == 0 ? null : bestEpoch;
-            int records = cursor.Count("history records", minimumBytesEach: 68);
+            int records = cursor.Count("history records", minimumBytesEach: 60);
             for (int i = 0; i < records; i++)
             {
                 int number = cursor.Int32();

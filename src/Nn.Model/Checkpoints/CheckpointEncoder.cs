@@ -75,6 +75,8 @@ internal static class CheckpointEncoder
         WriteString(writer, state.Optimizer.Name);
         writer.Write(state.Optimizer.Values.Count);
         foreach (double v in state.Optimizer.Values) writer.Write(v);
+        WriteString(writer, state.Loss);
+        writer.Write(state.L2);
         writer.Write(state.Seed);
         writer.Write(state.BatchSize);
         writer.Write(state.Epoch);

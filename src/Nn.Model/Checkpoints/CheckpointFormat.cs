@@ -12,8 +12,8 @@ namespace Nn.Checkpoints;
 ///     11     1  flags: bit 0 = a training state follows the model
 ///     12     8  payload length L
 ///     20     L  payload: model (architecture, preprocessing, class names, summary, provenance, parameters),
-///               then the training state if flagged (optimizer, its moments, schedule position, shuffle seed,
-///               epoch, early-stopping bookkeeping, history)
+///               then the training state if flagged (optimizer, loss, L2, its moments, schedule position,
+///               shuffle seed, epoch, early-stopping bookkeeping, history)
 ///   20+L    32  SHA-256 of bytes [0, 20+L)
 /// </code>
 /// Every count in the payload is checked against the bytes that remain before anything is allocated.

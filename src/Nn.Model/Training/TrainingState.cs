@@ -19,15 +19,17 @@ public sealed class TrainingState<T> : IDisposable where T : unmanaged, IFloatin
 
     /// <summary>A fresh state for a run of <paramref name="options"/> over a network of <paramref name="parameterCount"/> parameters.</summary>
     public TrainingState(TrainingOptions options, int parameterCount)
-        : this(options.Optimizer.Describe(), options.Seed, options.BatchSize, parameterCount)
+        : this(options.Optimizer.Describe(), options.Loss?.ToString() ?? "", options.L2, options.Seed, options.BatchSize, parameterCount)
     {
     }
 
-    internal TrainingState(OptimizerDescription optimizer, int seed, int batchSize, int parameterCount)
+    internal TrainingState(OptimizerDescription optimizer, string loss, double l2, int seed, int batchSize, int parameterCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Optimizer = optimizer;
+        Loss = loss;
+        L2 = l2;
         Seed = seed;
         BatchSize = batchSize;
         ParameterCount = parameterCount;
@@ -37,6 +39,12 @@ public sealed class TrainingState<T> : IDisposable where T : unmanaged, IFloatin
 
     /// <summary>The optimizer the moments belong to.</summary>
     public OptimizerDescription Optimizer { get; }
+
+    /// <summary>The loss the run minimises (its type name, e.g. "CategoricalCrossEntropy").</summary>
+    public string Loss { get; }
+
+    /// <summary>The run's L2 coefficient λ.</summary>
+    public double L2 { get; }
 
     /// <summary>The shuffle and validation-split seed of the run.</summary>
     public int Seed { get; }
@@ -90,6 +98,10 @@ public sealed class TrainingState<T> : IDisposable where T : unmanaged, IFloatin
         if (given.Name != Optimizer.Name)
         {
             throw new ArgumentException($"The training state holds {Optimizer.Name} moments but the options use {given.Name}; resume with the same optimizer.");
+        }
+        if (options.Loss.ToString() != Loss || options.L2 != L2)
+        {
+            throw new ArgumentException($"The training state was made for {Loss} with L2 {L2}, the options give {options.Loss} with L2 {options.L2}; resume with the same objective.");
         }
         if (options.Seed != Seed || options.BatchSize != BatchSize)
         {
