@@ -25,5 +25,5 @@ internal static class ModelFiles
         throw new UsageException($"{path} already exists and was not written by Nn; choose another --output or pass --force to replace it.");
     }
 
-    private static bool IsNnModel(string path) => Export.OnnxImporter.ProducerOf(path) == "Nn";
+    private static bool IsNnModel(string path) => Checkpoints.Checkpoint.HasMagic(path) || Export.OnnxImporter.ProducerOf(path) == "Nn";
 }

@@ -11,9 +11,10 @@ var commands = new Dictionary<string, (IReadOnlySet<string> Options, Func<Argume
     ["train"] = (TrainCommand.Options, TrainCommand.Run, "train a network (default: built-in digits), report test accuracy, export ONNX, check ONNX Runtime parity"),
     ["import"] = (ImportCommand.Options, ImportCommand.Run, "read an ONNX MLP (e.g. from PyTorch) and check it against ONNX Runtime"),
     ["gradcheck"] = (GradientCheckCommand.Options, GradientCheckCommand.Run, "verify backpropagation on a small random network"),
+    ["serve"] = (ServeCommand.Options, ServeCommand.Run, "serve a checkpoint or ONNX model over HTTP on 127.0.0.1 (POST /predict, GET /health, GET /model)"),
     ["info"] = (InfoCommand.Options, InfoCommand.Run, "show the BLAS provider, its threads and the CPU"),
 };
-IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet" };
+IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet", "watch" };
 
 if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
 {
@@ -38,7 +39,7 @@ catch (UsageException error)
     Console.Error.WriteLine("Run 'nn help' for the commands and options.");
     return 2;
 }
-catch (Exception error) when (error is DataFormatException or OnnxImportException or BlasProviderUnavailableException
+catch (Exception error) when (error is DataFormatException or OnnxImportException or Nn.Checkpoints.CheckpointException or BlasProviderUnavailableException
     or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
 {
     Console.Error.WriteLine($"nn: {error.Message}");

@@ -16,8 +16,11 @@ internal static class TrainCommand
     public static readonly IReadOnlySet<string> Options = new HashSet<string>
     {
         "data", "label", "task", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch", "l2", "seed", "scaling",
-        "validation", "patience", "output", "force", "report", "blas", "threads", "quiet",
+        "validation", "patience", "output", "force", "report", "blas", "threads", "quiet", "save", "resume",
     };
+
+    // What a checkpoint fixes: giving these with --resume would silently be ignored or break the resumed run.
+    private static readonly string[] FixedByCheckpoint = ["hidden", "activation", "loss", "optimizer", "lr", "batch", "l2", "seed", "scaling", "task"];
 
     private static readonly Dictionary<string, Func<Activation>> ActivationChoices = new()
     {
@@ -41,6 +44,12 @@ internal static class TrainCommand
     {
         // Everything is parsed and checked before any work starts.
         string source = args.Text("data", "digits");
+        string? resumePath = args.OptionalText("resume");
+        string? savePath = args.OptionalText("save");
+        if (resumePath is not null && FixedByCheckpoint.FirstOrDefault(args.Has) is { } clash)
+        {
+            throw new UsageException($"--{clash} comes from the checkpoint when resuming; drop it (only --data, --epochs, --validation, --patience and the outputs apply).");
+        }
         bool regression = args.Choice("task", false, new Dictionary<string, bool> { ["classification"] = false, ["regression"] = true });
         int seed = args.Int("seed", 1, 0);
         int[] hidden = args.IntList("hidden", [64, 32]);
@@ -59,6 +68,9 @@ internal static class TrainCommand
         bool quiet = args.Has("quiet");
         ModelFiles.CheckWritable(outputPath, args.Has("force"));
         if (reportPath is not null) ModelFiles.CheckWritable(reportPath, args.Has("force"), onlyNnFiles: false);
+        if (savePath is not null) ModelFiles.CheckWritable(savePath, args.Has("force"));
+        Resume? resume = resumePath is null ? null : Resume.Load(resumePath);
+        if (resume is not null) seed = resume.State.Seed;   // the data split and shuffles must be the original run's
         InfoCommand.ConfigureBlas(args);
         if (patience > 0 && validation == 0)
         {
@@ -76,7 +88,7 @@ internal static class TrainCommand
             }
             int keep = Math.Min(test.Count, 1000);
             float[] rawTest = test.Features[..(keep * test.FeatureCount)].ToArray();
-            FeatureScaler scaler = FeatureScaler.Fit(train, scaling);
+            FeatureScaler scaler = resume?.Model.Scaler ?? FeatureScaler.Fit(train, scaling);
             scaler.Transform(train);
             scaler.Transform(test);
 
@@ -96,9 +108,16 @@ internal static class TrainCommand
                 _ => (new Softmax(), new CategoricalCrossEntropy()),
             };
             layers.Add(head);
-            var architecture = new Sequential([.. layers]);
-            var network = new Network<float>(architecture, new NetworkOptions { Seed = seed, Initializer = activation() is Relu or LeakyRelu ? Initializer.HeNormal : Initializer.FanInNormal });
-            Optimizer optimizer = optimizerName switch
+            Sequential architecture = resume?.Model.Network.Architecture ?? new Sequential([.. layers]);
+            if (resume is not null)
+            {
+                loss = resume.Loss;
+                (seed, batch, l2) = (resume.State.Seed, resume.State.BatchSize, resume.State.L2);
+                resume.CheckFits(train);
+            }
+            Network<float> network = resume?.Model.Network
+                ?? new Network<float>(architecture, new NetworkOptions { Seed = seed, Initializer = activation() is Relu or LeakyRelu ? Initializer.HeNormal : Initializer.FanInNormal });
+            Optimizer optimizer = resume is not null ? Optimizer.FromDescription(resume.State.Optimizer) : optimizerName switch
             {
                 "sgd" => new GradientDescent(rate),
                 "momentum" => new GradientDescent(rate, 0.9),
@@ -112,15 +131,24 @@ internal static class TrainCommand
             output.WriteLine($"network   {architecture}, {network.ParameterCount:N0} parameters, {loss}, {optimizer}, batch {batch}, L2 {l2}, scaling {scaling}");
             output.WriteLine($"blas      {network.Provider.Name} ({network.Provider.Threads} threads)");
 
-            using var model = new TrainedModel<float>(network, scaler, train.ClassNames,
-                $"{architecture}; {loss}; {optimizer}; {epochs} epochs max; batch {batch}; L2 {l2}; data {train.Source}; seed {seed}");
+            using var model = resume?.Model ?? new TrainedModel<float>(network, scaler, train.ClassNames,
+                $"{architecture}; {loss}; {optimizer}; batch {batch}; L2 {l2}; data {train.Source}; seed {seed}");
             var clock = Stopwatch.StartNew();
             var progress = new EpochPrinter(output, epochs, quiet);
-            History history = Trainer.Fit(network, train, new TrainingOptions
+            var trainingOptions = new TrainingOptions
             {
                 Loss = loss, Optimizer = optimizer, Epochs = epochs, BatchSize = batch, L2 = l2, Seed = seed, ValidationSplit = validation,
-                EarlyStopping = patience > 0 ? new EarlyStopping { Patience = patience } : null, Callbacks = [progress],
-            });
+                EarlyStopping = patience > 0 ? new EarlyStopping { Patience = patience } : null,
+            };
+            using TrainingState<float> state = resume?.State ?? new TrainingState<float>(trainingOptions, network.ParameterCount);
+            if (resume is not null) output.WriteLine($"resume    {resumePath}: {state.Epoch} epochs done, continuing to {epochs}");
+            TrainingCallback[] callbacks = savePath is null ? [progress] : [progress, new SaveEachEpoch(savePath, model, state)];
+            History history = Trainer.Fit(network, train, trainingOptions with { Callbacks = callbacks }, state);
+            if (savePath is not null)
+            {
+                Nn.Checkpoints.Checkpoint.Save(savePath, model, state);
+                output.WriteLine($"checkpoint wrote {Path.GetFullPath(savePath)} (epoch {state.Epoch}; resume with --resume)");
+            }
             double seconds = clock.Elapsed.TotalSeconds;
             Evaluation result = Trainer.Evaluate(network, test, loss);
             output.WriteLine($"trained   {history.Epochs.Count} epochs in {seconds:F2} s ({history.StopReason})");
@@ -138,6 +166,7 @@ internal static class TrainCommand
             {
                 var report = new
                 {
+                    checkpoint = savePath is null ? null : Path.GetFullPath(savePath),
                     data = train.Source, architecture = architecture.ToString(), parameters = network.ParameterCount, loss = loss.ToString(), optimizer = optimizer.ToString(),
                     epochs = history.Epochs, stopReason = history.StopReason.ToString(), seconds, testLoss = result.Loss, testAccuracy = result.Accuracy,
                     onnx = Path.GetFullPath(outputPath), parityMaxAbsoluteDifference = parity.MaxAbsoluteDifference, blas = network.Provider.ToString(),
@@ -146,6 +175,49 @@ internal static class TrainCommand
                 output.WriteLine($"report    wrote {Path.GetFullPath(reportPath)}");
             }
             return parity.MaxAbsoluteDifference <= 1e-4 ? 0 : 1;
+        }
+    }
+
+    /// <summary>Saves model and training state after every epoch, atomically, so a killed run loses at most one epoch.</summary>
+    private sealed class SaveEachEpoch(string path, TrainedModel<float> model, TrainingState<float> state) : TrainingCallback
+    {
+        public override void OnEpochEnd(EpochRecord epoch) => Nn.Checkpoints.Checkpoint.Save(path, model, state);
+    }
+
+    /// <summary>A checkpoint to continue from: its model (network, scaler, class names) and training state.</summary>
+    private sealed class Resume(TrainedModel<float> model, TrainingState<float> state, Loss loss)
+    {
+        public TrainedModel<float> Model { get; } = model;
+
+        public TrainingState<float> State { get; } = state;
+
+        public Loss Loss { get; } = loss;
+
+        public static Resume Load(string path)
+        {
+            (TrainedModel<float> model, TrainingState<float>? state) = Nn.Checkpoints.Checkpoint.Load<float>(path);
+            if (state is null)
+            {
+                model.Dispose();
+                throw new UsageException($"{path} holds a model but no training state (it was not written by nn train --save); train a new model or pass a checkpoint from --save.");
+            }
+            Loss loss = state.Loss switch
+            {
+                nameof(Hinge) => new Hinge(),
+                nameof(MeanSquaredError) => new MeanSquaredError(),
+                nameof(BinaryCrossEntropy) => new BinaryCrossEntropy(),
+                _ => new CategoricalCrossEntropy(),
+            };
+            return new Resume(model, state, loss);
+        }
+
+        public void CheckFits(DataSet<float> train)
+        {
+            if (train.FeatureCount != Model.Network.InputSize || train.TargetCount != Model.Network.OutputSize)
+            {
+                throw new UsageException($"The checkpoint's network takes {Model.Network.InputSize} features and gives {Model.Network.OutputSize} outputs, " +
+                    $"but {train.Source} has {train.FeatureCount} features and {train.TargetCount} targets; resume with the data it was trained on.");
+            }
         }
     }
 
