@@ -211,7 +211,7 @@ public sealed class PredictionService : IAsyncDisposable
     {
         if (request.ContentLength > limit)
         {
-            throw new BadRequestException($"The body is {request.ContentLength} bytes; the limit is {limit}.");
+            throw new BadRequestException($"The body is {request.ContentLength} bytes, over the limit of {limit} bytes.");
         }
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1L, Math.Max(request.ContentLength ?? 4096, 256)));
         int length = 0;
