@@ -4,13 +4,23 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Nn.Bench -- --filter '*Gemm*'       one suite
 // dotnet run -c Release --project bench/Nn.Bench -- load-fashion-mnist       parse time and peak memory of the IDX loader
 // dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider]    quick sgemm table (stopwatch medians), one provider per process
+// dotnet run -c Release --project bench/Nn.Bench -- serve-load [seconds]     nn serve in a child process, load from this one (and wrk if installed)
+// dotnet run -c Release --project bench/Nn.Bench -- soak [cycles]            resident memory over network/predictor create/dispose cycles
 if (args.Length > 0 && args[0] == "gemm-sweep")
 {
     return Nn.Bench.GemmSweep.Run(args);
+}
+if (args.Length > 0 && args[0] == "soak")
+{
+    return Nn.Bench.Load.Soak.Run(args);
+}
+if (args.Length > 0 && args[0] == "serve-load")
+{
+    return await Nn.Bench.Load.ServeLoad.RunAsync(args);
 }
 if (args.Length > 0 && args[0] == "load-fashion-mnist")
 {
     return Nn.Bench.LoadFashionMnist.Run();
 }
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new Nn.Bench.BenchConfig());
+BenchmarkSwitcher.FromAssembly(typeof(Nn.Bench.BenchConfig).Assembly).Run(args, new Nn.Bench.BenchConfig());
 return 0;

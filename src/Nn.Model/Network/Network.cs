@@ -293,13 +293,18 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private void Initialize(Initializer initializer, int seed)
     {
         var random = new Random(seed);
+        // Drawn in chunks (the same sequence as one pass) so that building a network allocates no large arrays.
+        Span<double> chunk = stackalloc double[1024];
         for (int l = 0; l < _layouts.Length; l++)
         {
             DenseLayout layout = _layouts[l];
-            var weights = new double[layout.WeightCount];
-            initializer.Fill(weights, layout.Inputs, layout.Outputs, random);
             Span<T> target = Weights(l);
-            for (int i = 0; i < weights.Length; i++) target[i] = T.CreateChecked(weights[i]);
+            for (int start = 0; start < target.Length; start += chunk.Length)
+            {
+                Span<double> drawn = chunk[..Math.Min(chunk.Length, target.Length - start)];
+                initializer.Fill(drawn, layout.Inputs, layout.Outputs, random);
+                for (int i = 0; i < drawn.Length; i++) target[start + i] = T.CreateChecked(drawn[i]);
+            }
         }
     }
 }

@@ -1,26 +1,29 @@
 using System.Numerics;
 using Nn.Data;
+using Nn.Native.Memory;
 using Nn.Native.Providers.Managed;
 
 namespace Nn.Serving;
 
 /// <summary>
-/// One dense layer prepared once for inference: W row-major (outputs × inputs) for batched GEMM, Wᵀ padded to whole
-/// vectors (inputs × padded outputs) for the single-row kernel, and the bias, with the input scaler folded into the
-/// first layer (x·s + h through W equals x through W·diag(s) with bias b + W·h). Immutable after construction.
+/// Where one dense layer prepared for inference lives in the predictor's weight slab: W row-major (outputs × inputs) for
+/// batched GEMM, Wᵀ padded to whole vectors (inputs × padded outputs) for the single-row kernel, and the bias, all in
+/// float, with the input scaler folded into the first layer (x·s + h through W equals x through W·diag(s) with bias
+/// b + W·h). Immutable after construction.
 /// </summary>
 internal sealed class InferenceLayer
 {
-    private InferenceLayer(int inputs, int outputs, ActivationKind activation, float slope)
+    private InferenceLayer(int inputs, int outputs, ActivationKind activation, float slope, int offset)
     {
         Inputs = inputs;
         Outputs = outputs;
         PaddedOutputs = (outputs + SparseRowKernel.Padding - 1) / SparseRowKernel.Padding * SparseRowKernel.Padding;
         Activation = activation;
         Slope = slope;
-        Weights = new PinnedFloats(outputs * inputs);
-        Transposed = new PinnedFloats(inputs * PaddedOutputs);
-        Bias = new PinnedFloats(PaddedOutputs);
+        WeightsOffset = offset;
+        TransposedOffset = Align(WeightsOffset + outputs * inputs);
+        BiasOffset = TransposedOffset + inputs * PaddedOutputs;
+        End = Align(BiasOffset + PaddedOutputs);
     }
 
     public int Inputs { get; }
@@ -33,25 +36,41 @@ internal sealed class InferenceLayer
 
     public float Slope { get; }
 
-    /// <summary>(outputs × inputs), row-major.</summary>
-    public PinnedFloats Weights { get; }
+    /// <summary>Offset of W (outputs × inputs), row-major.</summary>
+    public int WeightsOffset { get; }
 
-    /// <summary>(inputs × padded outputs); the padding columns are zero.</summary>
-    public PinnedFloats Transposed { get; }
+    /// <summary>Offset of Wᵀ (inputs × padded outputs); the padding columns are zero.</summary>
+    public int TransposedOffset { get; }
 
-    /// <summary>(padded outputs); the padding is zero.</summary>
-    public PinnedFloats Bias { get; }
+    /// <summary>Offset of the bias (padded outputs); the padding is zero.</summary>
+    public int BiasOffset { get; }
 
-    /// <summary>Copies a network's layers, in float, folding <paramref name="scaler"/> into the first.</summary>
-    public static InferenceLayer[] From<T>(Network<T> network, FeatureScaler scaler) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Where the next layer may start.</summary>
+    public int End { get; }
+
+    /// <summary>Copies a network's layers into one aligned float slab, folding <paramref name="scaler"/> into the first.</summary>
+    public static InferenceLayer[] From<T>(Network<T> network, FeatureScaler scaler, out AlignedBuffer<float> slab)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var layers = new InferenceLayer[network.LayerCount];
+        int offset = 0;
         for (int l = 0; l < layers.Length; l++)
         {
             DenseBlock block = network.Architecture.Blocks[l];
-            var layer = new InferenceLayer(block.Dense.Inputs, block.Dense.Outputs, block.Activation.Kind, (float)block.Activation.Slope);
+            layers[l] = new InferenceLayer(block.Dense.Inputs, block.Dense.Outputs, block.Activation.Kind, (float)block.Activation.Slope, offset);
+            offset = layers[l].End;
+        }
+        slab = new AlignedBuffer<float>(offset);
+        Span<float> all = slab.Span;
+        double[]? scale = scaler.Kind == ScalingKind.None ? null : [.. scaler.Scale];
+        double[]? shift = scale is null ? null : [.. scaler.Shift];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            InferenceLayer layer = layers[l];
             ReadOnlySpan<T> w = network.Weights(l), b = network.Biases(l);
-            Span<float> weights = layer.Weights.Span, transposed = layer.Transposed.Span, bias = layer.Bias.Span;
+            Span<float> weights = all.Slice(layer.WeightsOffset, layer.Outputs * layer.Inputs);
+            Span<float> transposed = all.Slice(layer.TransposedOffset, layer.Inputs * layer.PaddedOutputs);
+            Span<float> bias = all.Slice(layer.BiasOffset, layer.PaddedOutputs);
             int n = layer.Inputs;
             for (int j = 0; j < layer.Outputs; j++)
             {
@@ -59,18 +78,20 @@ internal sealed class InferenceLayer
                 for (int p = 0; p < n; p++)
                 {
                     double value = double.CreateChecked(w[j * n + p]);
-                    if (l == 0 && scaler.Kind != ScalingKind.None)
+                    if (l == 0 && scale is not null)
                     {
-                        sum += value * scaler.Shift[p];
-                        value *= scaler.Scale[p];
+                        sum += value * shift![p];
+                        value *= scale[p];
                     }
                     weights[j * n + p] = (float)value;
                     transposed[p * layer.PaddedOutputs + j] = (float)value;
                 }
                 bias[j] = (float)sum;
             }
-            layers[l] = layer;
         }
         return layers;
     }
+
+    // 64-byte alignment for every array in the slab.
+    private static int Align(int offset) => (offset + 15) & ~15;
 }

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Nn.Checkpoints;
 using Nn.Kernels;
 using Nn.Native;
+using Nn.Native.Memory;
 using Nn.Native.Providers.Managed;
 
 namespace Nn.Serving;
@@ -16,8 +17,9 @@ namespace Nn.Serving;
 /// <remarks>
 /// Thread safety: every member may be called from any number of threads at once. Calls share the read-only weights and
 /// use per-thread scratch, so no lock serialises them. <see cref="Dispose"/> makes later calls throw
-/// <see cref="ObjectDisposedException"/>; calls already running finish correctly (the weights are garbage-collected
-/// memory, never freed under them). Results are deterministic: the same input gives the same bits on any thread.
+/// <see cref="ObjectDisposedException"/>; calls already running finish correctly, because each holds a reference on the
+/// native weight slab (SafeHandle counting) and the slab is freed when the last one ends. Results are deterministic:
+/// the same input gives the same bits on any thread.
 /// </remarks>
 public sealed class Predictor : IDisposable
 {
@@ -28,13 +30,14 @@ public sealed class Predictor : IDisposable
     private const int RowPathLimit = 4;
 
     private readonly InferenceLayer[] _layers;
+    private readonly AlignedBuffer<float> _slab;
     private readonly string[]? _classNames;
     private readonly int _widest, _widestPadded, _widestInput;
-    private volatile bool _disposed;
 
-    private Predictor(InferenceLayer[] layers, Sequential architecture, IReadOnlyList<string>? classNames, string summary, BlasProvider provider)
+    private Predictor(InferenceLayer[] layers, AlignedBuffer<float> slab, Sequential architecture, IReadOnlyList<string>? classNames, string summary, BlasProvider provider)
     {
         _layers = layers;
+        _slab = slab;
         _classNames = classNames?.ToArray();
         Architecture = architecture;
         Summary = summary;
@@ -73,8 +76,8 @@ public sealed class Predictor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         Network<T> network = model.Network;
-        return new Predictor(InferenceLayer.From(network, model.Scaler), network.Architecture, model.ClassNames, model.Summary,
-            provider ?? network.Provider);
+        InferenceLayer[] layers = InferenceLayer.From(network, model.Scaler, out AlignedBuffer<float> slab);
+        return new Predictor(layers, slab, network.Architecture, model.ClassNames, model.Summary, provider ?? network.Provider);
     }
 
     /// <summary>Loads a checkpoint (float or double parameters) and prepares it.</summary>
@@ -96,34 +99,50 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ObjectDisposedException">The predictor was disposed.</exception>
     public unsafe void Predict(ReadOnlySpan<float> input, Span<float> output)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         CheckLengths(input.Length, output.Length, 1);
         PredictorScratch scratch = PredictorScratch.For(_widestPadded, 1, _widestInput);
-        PredictRow(input, output, scratch);
+        float* weights = Acquire();
+        try
+        {
+            PredictRow(weights, input, output, scratch);
+        }
+        finally
+        {
+            _slab.ReleaseUse();
+        }
     }
 
     /// <summary>Predicts <paramref name="batch"/> samples in rows: inputs is batch × InputSize, outputs batch × OutputSize.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch is less than 1.</exception>
     /// <exception cref="ObjectDisposedException">The predictor was disposed.</exception>
-    public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)
+    public unsafe void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         CheckLengths(inputs.Length, outputs.Length, batch);
         int d = InputSize, k = OutputSize;
-        if (batch <= RowPathLimit)
-        {
-            PredictorScratch rowScratch = PredictorScratch.For(_widestPadded, 1, _widestInput);
-            for (int r = 0; r < batch; r++) PredictRow(inputs.Slice(r * d, d), outputs.Slice(r * k, k), rowScratch);
-            return;
-        }
+        bool rowPath = batch <= RowPathLimit;
         int chunk = Math.Min(batch, ChunkRows);
-        PredictorScratch scratch = PredictorScratch.For(chunk * _widest, chunk, _widestInput);
-        for (int start = 0; start < batch; start += ChunkRows)
+        PredictorScratch scratch = rowPath
+            ? PredictorScratch.For(_widestPadded, 1, _widestInput)
+            : PredictorScratch.For(chunk * _widest, chunk, _widestInput);
+        float* weights = Acquire();
+        try
         {
-            int rows = Math.Min(ChunkRows, batch - start);
-            PredictChunk(inputs.Slice(start * d, rows * d), outputs.Slice(start * k, rows * k), rows, scratch);
+            if (rowPath)
+            {
+                for (int r = 0; r < batch; r++) PredictRow(weights, inputs.Slice(r * d, d), outputs.Slice(r * k, k), scratch);
+                return;
+            }
+            for (int start = 0; start < batch; start += ChunkRows)
+            {
+                int rows = Math.Min(ChunkRows, batch - start);
+                PredictChunk(weights, inputs.Slice(start * d, rows * d), outputs.Slice(start * k, rows * k), rows, scratch);
+            }
+        }
+        finally
+        {
+            _slab.ReleaseUse();
         }
     }
 
@@ -145,6 +164,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="InvalidOperationException">The model is a regression model.</exception>
     public int TopK(ReadOnlySpan<float> input, Span<int> classes, Span<float> scores)
     {
+        ObjectDisposedException.ThrowIf(_slab.IsDisposed, this);
         if (!IsClassifier)
         {
             throw new InvalidOperationException($"The model's {Architecture.OutputActivation} output with no class names is a regression model; use Predict.");
@@ -179,13 +199,28 @@ public sealed class Predictor : IDisposable
     public string ClassName(int index) =>
         _classNames is not null && (uint)index < (uint)_classNames.Length ? _classNames[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Makes further calls throw <see cref="ObjectDisposedException"/>. Calls in flight finish normally. Idempotent.</summary>
-    public void Dispose() => _disposed = true;
+    /// <summary>
+    /// Makes further calls throw <see cref="ObjectDisposedException"/> and frees the weights once calls in flight have
+    /// finished (at once when none are running). Idempotent.
+    /// </summary>
+    public void Dispose() => _slab.Dispose();
 
     /// <inheritdoc />
     public override string ToString() => $"Predictor {Architecture}";
 
-    private unsafe void PredictRow(ReadOnlySpan<float> input, Span<float> output, PredictorScratch scratch)
+    private unsafe float* Acquire()
+    {
+        try
+        {
+            return _slab.AcquireUse();
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(nameof(Predictor), "The predictor was disposed.");
+        }
+    }
+
+    private unsafe void PredictRow(float* weights, ReadOnlySpan<float> input, Span<float> output, PredictorScratch scratch)
     {
         float* front = scratch.Front.Pointer, back = scratch.Back.Pointer;
         fixed (float* raw = input)
@@ -196,7 +231,7 @@ public sealed class Predictor : IDisposable
             {
                 InferenceLayer layer = _layers[l];
                 int nonZero = SparseRowKernel.NonZero(x, layer.Inputs, indices);
-                SparseRowKernel.Multiply(x, indices, nonZero, layer.Transposed.Pointer, layer.PaddedOutputs, layer.Bias.Pointer, front);
+                SparseRowKernel.Multiply(x, indices, nonZero, weights + layer.TransposedOffset, layer.PaddedOutputs, weights + layer.BiasOffset, front);
                 ActivateRow(layer, new Span<float>(front, layer.Outputs));
                 x = front;
                 front = back;
@@ -204,10 +239,10 @@ public sealed class Predictor : IDisposable
             }
             new ReadOnlySpan<float>(x, OutputSize).CopyTo(output);
         }
-        GC.KeepAlive(_layers);
+        GC.KeepAlive(scratch);
     }
 
-    private void PredictChunk(ReadOnlySpan<float> inputs, Span<float> outputs, int rows, PredictorScratch scratch)
+    private unsafe void PredictChunk(float* weights, ReadOnlySpan<float> inputs, Span<float> outputs, int rows, PredictorScratch scratch)
     {
         Span<float> front = scratch.Front.Span, back = scratch.Back.Span;
         ReadOnlySpan<float> x = inputs;
@@ -218,8 +253,9 @@ public sealed class Predictor : IDisposable
             Span<float> z = l == _layers.Length - 1 ? outputs : front[..(rows * layer.Outputs)];
             // x: (rows, in), W: (out, in) -> z = x·Wᵀ: (rows, out); bias and activation follow per row.
             Provider.Gemm(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs,
-                1f, x, layer.Inputs, layer.Weights.Span, layer.Inputs, 0f, z, layer.Outputs);
-            ActivationKernels.Forward(layer.Activation, z, layer.Bias.Span[..layer.Outputs], z, scratch.LogSumExp.Span, rows, layer.Outputs, layer.Slope);
+                1f, x, layer.Inputs, new ReadOnlySpan<float>(weights + layer.WeightsOffset, layer.Outputs * layer.Inputs), layer.Inputs, 0f, z, layer.Outputs);
+            ActivationKernels.Forward(layer.Activation, z, new ReadOnlySpan<float>(weights + layer.BiasOffset, layer.Outputs), z,
+                scratch.LogSumExp.Span, rows, layer.Outputs, layer.Slope);
             x = z;
             Span<float> swap = front;
             front = back;

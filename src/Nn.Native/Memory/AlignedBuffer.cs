@@ -60,6 +60,21 @@ public sealed unsafe class AlignedBuffer<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>
+    /// Keeps the memory alive across a use that must not race with <see cref="Dispose"/>: the caller pairs it with
+    /// <see cref="ReleaseUse"/>. Dispose during the use defers the free until the last release.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The buffer was disposed.</exception>
+    internal T* AcquireUse()
+    {
+        bool added = false;
+        _handle.DangerousAddRef(ref added);
+        return _pointer;
+    }
+
+    /// <summary>Ends a use begun by <see cref="AcquireUse"/>.</summary>
+    internal void ReleaseUse() => _handle.DangerousRelease();
+
     /// <summary>Sets every element to zero.</summary>
     public void Clear() => Span.Clear();
 
