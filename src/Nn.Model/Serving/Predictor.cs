@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Nn.Checkpoints;
 using Nn.Kernels;
 using Nn.Native;
@@ -28,6 +29,16 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Up to this many rows go through the single-row kernel one by one (faster than packing for a GEMM).</summary>
     private const int RowPathLimit = 4;
+
+    /// <summary>Batches of at least this many rows are split into row blocks that run the whole network on separate cores.</summary>
+    private const int ParallelRows = 64;
+
+    /// <summary>A single-row layer with at least this many weights (256 KB) is split across cores.</summary>
+    private const int SplitRowWeights = 64 * 1024;
+
+    // Helper threads for row-block parallelism, shared by all predictors; a call that finds them busy (another caller
+    // is using them) runs on its own thread, so concurrent callers never wait for each other.
+    private static readonly Lazy<WorkerPool> s_pool = new(() => new WorkerPool(Math.Max(0, Environment.ProcessorCount - 1)));
 
     private readonly InferenceLayer[] _layers;
     private readonly AlignedBuffer<float> _slab;
@@ -68,16 +79,24 @@ public sealed class Predictor : IDisposable
     /// <summary>How the model was trained (from the model or checkpoint).</summary>
     public string Summary { get; }
 
-    /// <summary>The GEMM provider batched calls use.</summary>
+    /// <summary>
+    /// The GEMM provider batched calls use: Nn's managed kernel unless another is given. With it a batch is split into row
+    /// blocks that run the whole network on separate cores; measured here (bench/RESULTS.md) that beats OpenBLAS and MKL
+    /// for inference shapes. Another provider runs each layer's product with its own threads.
+    /// </summary>
     public BlasProvider Provider { get; }
 
-    /// <summary>Prepares a predictor from a trained model (float or double; weights are served in float). The model stays the caller's.</summary>
+    /// <summary>
+    /// Prepares a predictor from a trained model (float or double; weights are served in float). The model stays the caller's.
+    /// <paramref name="provider"/> runs batched products (default: the managed kernel, see <see cref="Provider"/>).
+    /// </summary>
     public static Predictor From<T>(TrainedModel<T> model, BlasProvider? provider = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
         Network<T> network = model.Network;
         InferenceLayer[] layers = InferenceLayer.From(network, model.Scaler, out AlignedBuffer<float> slab);
-        return new Predictor(layers, slab, network.Architecture, model.ClassNames, model.Summary, provider ?? network.Provider);
+        return new Predictor(layers, slab, network.Architecture, model.ClassNames, model.Summary,
+            provider ?? Blas.Load(BlasProviderKind.Managed));
     }
 
     /// <summary>Loads a checkpoint (float or double parameters) and prepares it.</summary>
@@ -122,23 +141,31 @@ public sealed class Predictor : IDisposable
         CheckLengths(inputs.Length, outputs.Length, batch);
         int d = InputSize, k = OutputSize;
         bool rowPath = batch <= RowPathLimit;
-        int chunk = Math.Min(batch, ChunkRows);
-        PredictorScratch scratch = rowPath
-            ? PredictorScratch.For(_widestPadded, 1, _widestInput)
-            : PredictorScratch.For(chunk * _widest, chunk, _widestInput);
+        PredictorScratch? scratch = rowPath ? PredictorScratch.For(_widestPadded, 1, _widestInput) : null;
         float* weights = Acquire();
         try
         {
             if (rowPath)
             {
-                for (int r = 0; r < batch; r++) PredictRow(weights, inputs.Slice(r * d, d), outputs.Slice(r * k, k), scratch);
+                for (int r = 0; r < batch; r++) PredictRow(weights, inputs.Slice(r * d, d), outputs.Slice(r * k, k), scratch!);
                 return;
             }
-            for (int start = 0; start < batch; start += ChunkRows)
+            int parts = Provider.Kind == BlasProviderKind.Managed && batch >= ParallelRows
+                ? Math.Min(Math.Min(s_pool.Value.Parallelism, Provider.Threads), batch / (ParallelRows / 2))
+                : 1;
+            if (parts > 1)
             {
-                int rows = Math.Min(ChunkRows, batch - start);
-                PredictChunk(weights, inputs.Slice(start * d, rows * d), outputs.Slice(start * k, rows * k), rows, scratch);
+                fixed (float* x = inputs)
+                fixed (float* y = outputs)
+                {
+                    var job = new BatchJob { Predictor = this, Weights = weights, Inputs = x, Outputs = y, Rows = batch, Parts = parts };
+                    if (s_pool.Value.TryRun(&RunBatchPart, (IntPtr)Unsafe.AsPointer(ref job)))
+                    {
+                        return;
+                    }
+                }
             }
+            RunRows(weights, inputs, outputs, batch, singleThreaded: false);
         }
         finally
         {
@@ -231,7 +258,11 @@ public sealed class Predictor : IDisposable
             {
                 InferenceLayer layer = _layers[l];
                 int nonZero = SparseRowKernel.NonZero(x, layer.Inputs, indices);
-                SparseRowKernel.Multiply(x, indices, nonZero, weights + layer.TransposedOffset, layer.PaddedOutputs, weights + layer.BiasOffset, front);
+                if (!TrySplitRow(weights, layer, x, indices, nonZero, front))
+                {
+                    SparseRowKernel.Multiply(x, indices, nonZero, weights + layer.TransposedOffset, layer.PaddedOutputs, layer.PaddedOutputs,
+                        weights + layer.BiasOffset, front);
+                }
                 ActivateRow(layer, new Span<float>(front, layer.Outputs));
                 x = front;
                 front = back;
@@ -242,7 +273,65 @@ public sealed class Predictor : IDisposable
         GC.KeepAlive(scratch);
     }
 
-    private unsafe void PredictChunk(float* weights, ReadOnlySpan<float> inputs, Span<float> outputs, int rows, PredictorScratch scratch)
+    // A layer whose weights outgrow one core's L2 is split by output columns across the cores, so each core streams (and
+    // keeps cached) only its share. False when the layer is small or the helper threads are busy with another call.
+    private unsafe bool TrySplitRow(float* weights, InferenceLayer layer, float* x, int* indices, int nonZero, float* z)
+    {
+        int granule = SparseRowKernel.ColumnGranule;
+        if (Provider.Threads < 2 || (long)layer.Inputs * layer.PaddedOutputs < SplitRowWeights || layer.PaddedOutputs < 2 * granule)
+        {
+            return false;
+        }
+        WorkerPool pool = s_pool.Value;
+        var job = new RowJob
+        {
+            X = x, Indices = indices, NonZero = nonZero, Transposed = weights + layer.TransposedOffset, Bias = weights + layer.BiasOffset, Z = z,
+            Width = layer.PaddedOutputs, Granule = granule, Parts = Math.Min(Math.Min(pool.Parallelism, Provider.Threads), layer.PaddedOutputs / granule),
+        };
+        return pool.TryRun(&RunRowPart, (IntPtr)Unsafe.AsPointer(ref job));
+    }
+
+    private static unsafe void RunRowPart(int part, IntPtr context)
+    {
+        ref RowJob job = ref Unsafe.AsRef<RowJob>((void*)context);
+        if (part >= job.Parts)
+        {
+            return;
+        }
+        int granules = (job.Width + job.Granule - 1) / job.Granule;
+        int first = (int)((long)granules * part / job.Parts) * job.Granule;
+        int last = Math.Min(job.Width, (int)((long)granules * (part + 1) / job.Parts) * job.Granule);
+        SparseRowKernel.Multiply(job.X, job.Indices, job.NonZero, job.Transposed + first, job.Width, last - first, job.Bias + first, job.Z + first);
+    }
+
+    // Part `part` of a batch runs the whole network on its own contiguous block of rows, in this thread's scratch.
+    private static unsafe void RunBatchPart(int part, IntPtr context)
+    {
+        ref BatchJob job = ref Unsafe.AsRef<BatchJob>((void*)context);
+        if (part >= job.Parts)
+        {
+            return;
+        }
+        int first = (int)((long)job.Rows * part / job.Parts), last = (int)((long)job.Rows * (part + 1) / job.Parts);
+        Predictor predictor = job.Predictor;
+        int d = predictor.InputSize, k = predictor.OutputSize;
+        predictor.RunRows(job.Weights, new ReadOnlySpan<float>(job.Inputs + (long)first * d, (last - first) * d),
+            new Span<float>(job.Outputs + (long)first * k, (last - first) * k), last - first, singleThreaded: true);
+    }
+
+    private unsafe void RunRows(float* weights, ReadOnlySpan<float> inputs, Span<float> outputs, int rows, bool singleThreaded)
+    {
+        int d = InputSize, k = OutputSize;
+        int chunk = Math.Min(rows, ChunkRows);
+        PredictorScratch scratch = PredictorScratch.For(chunk * _widest, chunk, _widestInput);
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            int count = Math.Min(ChunkRows, rows - start);
+            PredictChunk(weights, inputs.Slice(start * d, count * d), outputs.Slice(start * k, count * k), count, scratch, singleThreaded);
+        }
+    }
+
+    private unsafe void PredictChunk(float* weights, ReadOnlySpan<float> inputs, Span<float> outputs, int rows, PredictorScratch scratch, bool singleThreaded)
     {
         Span<float> front = scratch.Front.Span, back = scratch.Back.Span;
         ReadOnlySpan<float> x = inputs;
@@ -252,8 +341,21 @@ public sealed class Predictor : IDisposable
             // The last layer writes straight into the caller's buffer.
             Span<float> z = l == _layers.Length - 1 ? outputs : front[..(rows * layer.Outputs)];
             // x: (rows, in), W: (out, in) -> z = x·Wᵀ: (rows, out); bias and activation follow per row.
-            Provider.Gemm(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs,
-                1f, x, layer.Inputs, new ReadOnlySpan<float>(weights + layer.WeightsOffset, layer.Outputs * layer.Inputs), layer.Inputs, 0f, z, layer.Outputs);
+            var w = new ReadOnlySpan<float>(weights + layer.WeightsOffset, layer.Outputs * layer.Inputs);
+            if (singleThreaded)
+            {
+                // Already one of several row blocks running in parallel: this thread's share is a single-threaded product.
+                fixed (float* a = x)
+                fixed (float* c = z)
+                {
+                    ManagedGemmKernel<float>.Multiply(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs,
+                        1f, a, layer.Inputs, weights + layer.WeightsOffset, layer.Inputs, 0f, c, layer.Outputs);
+                }
+            }
+            else
+            {
+                Provider.Gemm(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs, 1f, x, layer.Inputs, w, layer.Inputs, 0f, z, layer.Outputs);
+            }
             ActivationKernels.Forward(layer.Activation, z, new ReadOnlySpan<float>(weights + layer.BiasOffset, layer.Outputs), z,
                 scratch.LogSumExp.Span, rows, layer.Outputs, layer.Slope);
             x = z;
@@ -303,5 +405,19 @@ public sealed class Predictor : IDisposable
         {
             throw new ArgumentException($"The output holds {outputLength} values but {batch} sample(s) × {OutputSize} outputs need {(long)batch * OutputSize}.", "output");
         }
+    }
+
+    private unsafe struct RowJob
+    {
+        public float* X, Transposed, Bias, Z;
+        public int* Indices;
+        public int NonZero, Width, Granule, Parts;
+    }
+
+    private unsafe struct BatchJob
+    {
+        public Predictor Predictor;
+        public float* Weights, Inputs, Outputs;
+        public int Rows, Parts;
     }
 }

@@ -38,25 +38,29 @@ internal static unsafe class SparseRowKernel
         return count;
     }
 
-    // x: (k) with non-zero positions indices[..count]; wt: (k, ldw) = Wᵀ; bias: (ldw) -> z: (ldw) = x·Wᵀ + b. ldw % Padding == 0.
-    public static void Multiply(float* x, int* indices, int count, float* wt, int ldw, float* bias, float* z)
+    /// <summary>Column blocks a parallel split should respect: the widest block the kernel keeps in registers.</summary>
+    public static int ColumnGranule => 8 * (Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count);
+
+    // x: (k) with non-zero positions indices[..count]; wt: (k, ldw) = Wᵀ; bias: (columns) -> z: (columns) = x·Wᵀ + b
+    // for the first `columns` columns of wt (pass wt + c0, bias + c0, z + c0 for a later range). columns % Padding == 0.
+    public static void Multiply(float* x, int* indices, int count, float* wt, int ldw, int columns, float* bias, float* z)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Multiply<Panel512<float>>(x, indices, count, wt, ldw, bias, z);
+            Multiply<Panel512<float>>(x, indices, count, wt, ldw, columns, bias, z);
         }
         else
         {
-            Multiply<Panel256<float>>(x, indices, count, wt, ldw, bias, z);
+            Multiply<Panel256<float>>(x, indices, count, wt, ldw, columns, bias, z);
         }
     }
 
-    private static void Multiply<TV>(float* x, int* indices, int count, float* wt, int ldw, float* bias, float* z)
+    private static void Multiply<TV>(float* x, int* indices, int count, float* wt, int ldw, int columns, float* bias, float* z)
         where TV : struct, IPanelVector<TV, float>
     {
         int width = TV.Count, c = 0;
-        for (; c + 8 * width <= ldw; c += 8 * width) Block8<TV>(x, indices, count, wt + c, ldw, bias + c, z + c);
-        for (; c < ldw; c += width) Block1<TV>(x, indices, count, wt + c, ldw, bias + c, z + c);
+        for (; c + 8 * width <= columns; c += 8 * width) Block8<TV>(x, indices, count, wt + c, ldw, bias + c, z + c);
+        for (; c < columns; c += width) Block1<TV>(x, indices, count, wt + c, ldw, bias + c, z + c);
     }
 
     // Eight vectors of outputs held in registers across the whole input loop.
