@@ -4,7 +4,10 @@ using Xunit;
 
 namespace Nn.Export.Tests;
 
-/// <summary>Random mutations of valid ONNX files load or fail with <see cref="OnnxImportException"/>, nothing else.</summary>
+/// <summary>
+/// Random mutations of valid ONNX files load or fail with <see cref="OnnxImportException"/>, nothing else, and never allocate
+/// more than a bound proportional to the file. NN_FUZZ_CASES raises the case count for a long run (CI keeps 3,000).
+/// </summary>
 public sealed class ImportFuzzTests
 {
     private static readonly byte[] Valid = Export();
@@ -28,12 +31,16 @@ public sealed class ImportFuzzTests
                 case 2: bytes.RemoveRange(position, Math.Min(count, bytes.Count - position)); break;
                 default: bytes.RemoveRange(position, bytes.Count - position); break;
             }
+            byte[] file = bytes.ToArray();
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                OnnxImporter.Load<float>(bytes.ToArray(), "fuzz.onnx").Dispose();
+                OnnxImporter.Load<float>(file, "fuzz.onnx").Dispose();
             }
             catch (OnnxImportException)
             {
             }
-        }, iter: 3000);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 64L * Valid.Length + (1 << 20), $"{allocated} bytes allocated for a {file.Length}-byte file");
+        }, iter: int.TryParse(Environment.GetEnvironmentVariable("NN_FUZZ_CASES"), out int cases) && cases > 0 ? cases : 3000);
 }
