@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Nn.Model.Tests;
 
-/// <summary>The lectures' worked numbers (../shared/DESIGN.md), asserted through the public engine.</summary>
+/// <summary>The lectures' worked numbers, asserted through the public engine.</summary>
 public sealed class WorkedNumbersTests
 {
     // Scores for cat/car/frog of the three training images (columns of the slide).
