@@ -19,33 +19,36 @@ internal static class ServeCommand
             MaxBodyBytes = args.Int("max-body-mb", 16, 1, 1024) << 20,
         };
         InfoCommand.ConfigureBlas(args);
+        PredictionService service = PredictionService.Create(options, message => output.WriteLine($"serve     {message}"));
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        ConsoleCancelEventHandler interrupt = (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        PredictionService service = PredictionService.Create(options, message => output.WriteLine($"serve     {message}"));
+        EventHandler exit = (_, _) => stop.Cancel();
+        Console.CancelKeyPress += interrupt;
+        AppDomain.CurrentDomain.ProcessExit += exit;
         try
         {
-            service.StartAsync().GetAwaiter().GetResult();
-        }
-        catch (IOException error)
-        {
-            service.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw new UsageException($"Cannot listen on 127.0.0.1:{options.Port}: {error.Message} Choose another --port.");
-        }
-        var model = service.Host.Current;
-        output.WriteLine($"serve     {model.Path} ({model.Format}): {model.Predictor.Architecture}, {model.Predictor.InputSize} inputs");
-        output.WriteLine($"serve     listening on {service.Address} (POST /predict, GET /health, GET /model, POST /model/reload); Ctrl+C stops");
-        output.Flush();
-        try
-        {
+            try
+            {
+                service.StartAsync().GetAwaiter().GetResult();
+            }
+            catch (IOException error)
+            {
+                throw new UsageException($"Cannot listen on 127.0.0.1:{options.Port}: {error.Message} Choose another --port.");
+            }
+            var model = service.Host.Current;
+            output.WriteLine($"serve     {model.Path} ({model.Format}): {model.Predictor.Architecture}, {model.Predictor.InputSize} inputs");
+            output.WriteLine($"serve     listening on {service.Address} (POST /predict, GET /health, GET /model, POST /model/reload); Ctrl+C stops");
+            output.Flush();
             stop.Token.WaitHandle.WaitOne();
         }
         finally
         {
+            Console.CancelKeyPress -= interrupt;
+            AppDomain.CurrentDomain.ProcessExit -= exit;
             service.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         output.WriteLine("serve     stopped");

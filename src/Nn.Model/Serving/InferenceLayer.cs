@@ -6,9 +6,9 @@ using Nn.Native.Providers.Managed;
 namespace Nn.Serving;
 
 /// <summary>
-/// Where one dense layer prepared for inference lives in the predictor's weight slab: W row-major (outputs × inputs) for
-/// batched GEMM, Wᵀ padded to whole vectors (inputs × padded outputs) for the single-row kernel, and the bias, all in
-/// float, with the input scaler folded into the first layer (x·s + h through W equals x through W·diag(s) with bias
+/// Where one dense layer prepared for inference lives in the predictor's weight slab: Wᵀ padded to whole vectors
+/// (inputs × padded outputs), which the single-row kernel streams row by row and which batched GEMM reads as an
+/// untransposed B (packing it is a plain copy), and the bias, all in float, with the input scaler folded into the first layer (x·s + h through W equals x through W·diag(s) with bias
 /// b + W·h). Immutable after construction.
 /// </summary>
 internal sealed class InferenceLayer
@@ -20,8 +20,7 @@ internal sealed class InferenceLayer
         PaddedOutputs = (outputs + SparseRowKernel.Padding - 1) / SparseRowKernel.Padding * SparseRowKernel.Padding;
         Activation = activation;
         Slope = slope;
-        WeightsOffset = offset;
-        TransposedOffset = Align(WeightsOffset + outputs * inputs);
+        TransposedOffset = offset;
         BiasOffset = TransposedOffset + inputs * PaddedOutputs;
         End = Align(BiasOffset + PaddedOutputs);
     }
@@ -35,9 +34,6 @@ internal sealed class InferenceLayer
     public ActivationKind Activation { get; }
 
     public float Slope { get; }
-
-    /// <summary>Offset of W (outputs × inputs), row-major.</summary>
-    public int WeightsOffset { get; }
 
     /// <summary>Offset of Wᵀ (inputs × padded outputs); the padding columns are zero.</summary>
     public int TransposedOffset { get; }
@@ -68,7 +64,6 @@ internal sealed class InferenceLayer
         {
             InferenceLayer layer = layers[l];
             ReadOnlySpan<T> w = network.Weights(l), b = network.Biases(l);
-            Span<float> weights = all.Slice(layer.WeightsOffset, layer.Outputs * layer.Inputs);
             Span<float> transposed = all.Slice(layer.TransposedOffset, layer.Inputs * layer.PaddedOutputs);
             Span<float> bias = all.Slice(layer.BiasOffset, layer.PaddedOutputs);
             int n = layer.Inputs;
@@ -83,7 +78,6 @@ internal sealed class InferenceLayer
                         sum += value * shift![p];
                         value *= scale[p];
                     }
-                    weights[j * n + p] = (float)value;
                     transposed[p * layer.PaddedOutputs + j] = (float)value;
                 }
                 bias[j] = (float)sum;

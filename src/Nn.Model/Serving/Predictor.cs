@@ -340,21 +340,22 @@ public sealed class Predictor : IDisposable
             InferenceLayer layer = _layers[l];
             // The last layer writes straight into the caller's buffer.
             Span<float> z = l == _layers.Length - 1 ? outputs : front[..(rows * layer.Outputs)];
-            // x: (rows, in), W: (out, in) -> z = x·Wᵀ: (rows, out); bias and activation follow per row.
-            var w = new ReadOnlySpan<float>(weights + layer.WeightsOffset, layer.Outputs * layer.Inputs);
+            // x: (rows, in), Wᵀ: (in, out) with row stride PaddedOutputs -> z = x·Wᵀ: (rows, out); bias and activation follow per row.
+            float* wt = weights + layer.TransposedOffset;
             if (singleThreaded)
             {
                 // Already one of several row blocks running in parallel: this thread's share is a single-threaded product.
                 fixed (float* a = x)
                 fixed (float* c = z)
                 {
-                    ManagedGemmKernel<float>.Multiply(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs,
-                        1f, a, layer.Inputs, weights + layer.WeightsOffset, layer.Inputs, 0f, c, layer.Outputs);
+                    ManagedGemmKernel<float>.Multiply(Transpose.None, Transpose.None, rows, layer.Outputs, layer.Inputs,
+                        1f, a, layer.Inputs, wt, layer.PaddedOutputs, 0f, c, layer.Outputs);
                 }
             }
             else
             {
-                Provider.Gemm(Transpose.None, Transpose.Transposed, rows, layer.Outputs, layer.Inputs, 1f, x, layer.Inputs, w, layer.Inputs, 0f, z, layer.Outputs);
+                Provider.Gemm(Transpose.None, Transpose.None, rows, layer.Outputs, layer.Inputs, 1f, x, layer.Inputs,
+                    new ReadOnlySpan<float>(wt, layer.Inputs * layer.PaddedOutputs), layer.PaddedOutputs, 0f, z, layer.Outputs);
             }
             ActivationKernels.Forward(layer.Activation, z, new ReadOnlySpan<float>(weights + layer.BiasOffset, layer.Outputs), z,
                 scratch.LogSumExp.Span, rows, layer.Outputs, layer.Slope);

@@ -169,9 +169,15 @@ public class PredictorTests
             predictor.TopK(x.AsSpan(0, predictor.InputSize), classes, scores);
         }
         All();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) All();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long allocated = 0;
+        for (int round = 0; round < 3; round++)   // a first round may still see the runtime tiering methods up
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) All();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) break;
+        }
+        Assert.Equal(0, allocated);
     }
 
     [Fact]

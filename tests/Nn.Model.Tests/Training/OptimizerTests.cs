@@ -89,9 +89,17 @@ public sealed class OptimizerTests(ITestOutputHelper output)
         {
             using OptimizerState<float> state = Make(name).CreateState<float>(1000);
             for (int i = 0; i < 50; i++) state.Step(theta, g, 0.01f);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100; i++) state.Step(theta, g, 0.01f);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            // Steady state: on a loaded machine the runtime can still be tiering the method up during the first
+            // measured round (a one-off, not the step); the step itself must allocate nothing once that settles.
+            long allocated = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++) state.Step(theta, g, 0.01f);
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                if (allocated == 0) break;
+            }
+            Assert.Equal(0, allocated);
         }
     }
 
