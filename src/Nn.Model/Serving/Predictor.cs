@@ -201,7 +201,7 @@ public sealed class Predictor : IDisposable
             throw new ArgumentException($"classes ({classes.Length}) and scores ({scores.Length}) must be non-empty and of one length.", nameof(classes));
         }
         int count = ClassCount;
-        Span<float> all = count <= 256 ? stackalloc float[count] : new float[count];
+        Span<float> all = count <= 256 ? stackalloc float[count] : PredictorScratch.Classes(count);
         if (OutputSize == 1)
         {
             Predict(input, all[1..]);

@@ -19,6 +19,16 @@ internal sealed class PredictorScratch
         Indices = GC.AllocateArray<int>(indices, pinned: true);
     }
 
+    [ThreadStatic]
+    private static float[]? t_classes;
+
+    /// <summary>This thread's buffer for one sample's class scores (top-k), at least <paramref name="count"/> long.</summary>
+    public static Span<float> Classes(int count)
+    {
+        if (t_classes is null || t_classes.Length < count) t_classes = new float[count];
+        return t_classes.AsSpan(0, count);
+    }
+
     public PinnedFloats Front { get; }
 
     public PinnedFloats Back { get; }
