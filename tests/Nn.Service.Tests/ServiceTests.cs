@@ -192,7 +192,7 @@ public sealed class ServiceTests : IAsyncLifetime
             }
         }
         LoadReport report = await HttpLoad.RunAsync(At("/predict"), body, connections: 8, TimeSpan.FromSeconds(3), maxRequests: 200_000, Check, SwapBackAndForth);
-        TestContext.Current.SendDiagnosticMessage($"service load test: {report}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"service load test: {report}");
         Assert.True(report.Failures == 0, string.Join("\n", report.FailureSamples));
         Assert.True(report.Requests > 100, report.ToString());
         Assert.Equal(6, swaps);

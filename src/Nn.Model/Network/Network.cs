@@ -14,9 +14,10 @@ namespace Nn;
 /// </summary>
 /// <typeparam name="T">float (the fast default) or double (for verification); both run the same code.</typeparam>
 /// <remarks>
-/// Thread safety: not thread-safe. A network owns mutable activation buffers; use one per thread, or
-/// lock around calls. After the first call with a given batch size, calls with that or a smaller batch
-/// allocate nothing on the managed heap.
+/// Thread safety: not thread-safe. A network owns mutable activation buffers; use one per thread, or serve with
+/// <see cref="Serving.Predictor"/>. A call from a second thread while one is in progress (including a whole
+/// <c>Trainer.Fit</c>) throws <see cref="InvalidOperationException"/> instead of corrupting results. After the first call
+/// with a given batch size, calls with that or a smaller batch allocate nothing on the managed heap.
 /// </remarks>
 public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -27,6 +28,10 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private readonly T[] _slopes;
     private readonly bool _hasStep;
     private Workspace<T>? _workspace;
+    // Workspaces outgrown by a larger batch stay allocated until Dispose, so a span handed out earlier never points at freed memory.
+    private readonly List<Workspace<T>> _retired = [];
+    private readonly SingleThreadGuard _guard = new($"Network<{typeof(T).Name}>");
+    private int _lastBatch;
 
     /// <summary>Builds a network and initialises its weights (biases start at zero).</summary>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
@@ -75,29 +80,61 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     public IReadOnlyList<DenseLayout> Layouts => _layouts;
 
     /// <summary>All weights and biases, layer by layer: W₁ b₁ W₂ b₂ …</summary>
-    public Span<T> Parameters => _parameters.Span;
+    /// <remarks>Valid until <see cref="Dispose"/>.</remarks>
+    public Span<T> Parameters
+    {
+        get
+        {
+            _guard.Check(nameof(Parameters));
+            return _parameters.Span;
+        }
+    }
 
     /// <summary>∂C/∂θ from the last <see cref="ComputeGradients"/>, in the layout of <see cref="Parameters"/>.</summary>
-    public Span<T> Gradients => _gradients.Span;
+    /// <remarks>Valid until <see cref="Dispose"/>.</remarks>
+    public Span<T> Gradients
+    {
+        get
+        {
+            _guard.Check(nameof(Gradients));
+            return _gradients.Span;
+        }
+    }
 
     /// <summary>Layer <paramref name="layer"/>'s weights, (outputs × inputs) row-major.</summary>
-    public Span<T> Weights(int layer) => _parameters.Slice(_layouts[layer].WeightOffset, _layouts[layer].WeightCount);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not in [0, LayerCount).</exception>
+    public Span<T> Weights(int layer) => _parameters.Slice(Layout(layer).WeightOffset, _layouts[layer].WeightCount);
 
     /// <summary>Layer <paramref name="layer"/>'s biases.</summary>
-    public Span<T> Biases(int layer) => _parameters.Slice(_layouts[layer].BiasOffset, _layouts[layer].Outputs);
+    public Span<T> Biases(int layer) => _parameters.Slice(Layout(layer).BiasOffset, _layouts[layer].Outputs);
 
     /// <summary>∂C/∂W for layer <paramref name="layer"/>.</summary>
-    public Span<T> WeightGradients(int layer) => _gradients.Slice(_layouts[layer].WeightOffset, _layouts[layer].WeightCount);
+    public Span<T> WeightGradients(int layer) => _gradients.Slice(Layout(layer).WeightOffset, _layouts[layer].WeightCount);
 
     /// <summary>∂C/∂b for layer <paramref name="layer"/>.</summary>
-    public Span<T> BiasGradients(int layer) => _gradients.Slice(_layouts[layer].BiasOffset, _layouts[layer].Outputs);
+    public Span<T> BiasGradients(int layer) => _gradients.Slice(Layout(layer).BiasOffset, _layouts[layer].Outputs);
 
     /// <summary>
     /// Runs a batch forward. <paramref name="inputs"/> is (batch × InputSize), samples in rows.
-    /// The returned outputs (batch × OutputSize) are the network's buffer: valid until the next call.
+    /// The returned outputs (batch × OutputSize) are the network's buffer: they hold this pass's values until the next
+    /// call on the network, and the memory stays valid until <see cref="Dispose"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The batch is empty or the input length is not batch × InputSize.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the network.</exception>
     public ReadOnlySpan<T> Forward(ReadOnlySpan<T> inputs, int batch)
+    {
+        bool entered = _guard.Enter(nameof(Forward));
+        try
+        {
+            return ForwardCore(inputs, batch);
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
+    }
+
+    private ReadOnlySpan<T> ForwardCore(ReadOnlySpan<T> inputs, int batch)
     {
         CheckInputs(inputs, batch);
         Workspace<T> work = EnsureWorkspace(batch);
@@ -113,25 +150,44 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             ActivationKernels.Forward(_activations[l], z, Biases(l), a, work.LogSumExp(batch), batch, layout.Outputs, _slopes[l]);
             x = a;
         }
+        _lastBatch = batch;
         return x;
     }
 
     /// <summary>Runs a batch forward and copies the outputs into <paramref name="outputs"/> (batch × OutputSize).</summary>
     public void Predict(ReadOnlySpan<T> inputs, Span<T> outputs, int batch)
     {
-        if (outputs.Length != batch * OutputSize)
+        if (outputs.Length != (long)batch * OutputSize)
         {
-            throw new ArgumentException($"The output buffer holds {outputs.Length} values but {batch} samples × {OutputSize} outputs need {batch * OutputSize}.", nameof(outputs));
+            throw new ArgumentException($"The output buffer holds {outputs.Length} values but {batch} samples × {OutputSize} outputs need {(long)batch * OutputSize}.", nameof(outputs));
         }
-        Forward(inputs, batch).CopyTo(outputs);
+        bool entered = _guard.Enter(nameof(Predict));
+        try
+        {
+            ForwardCore(inputs, batch).CopyTo(outputs);
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
     }
 
     /// <summary>
     /// The cost C = (1/m) Σᵢ ℓ(aᵢ, tᵢ) + λ/(2m) Σ W² on a batch of m samples (biases are not regularised),
     /// without touching the gradients.
     /// </summary>
-    public T ComputeLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2 = 0) =>
-        ForwardAndLoss(inputs, targets, batch, loss, l2, out _);
+    public T ComputeLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2 = 0)
+    {
+        bool entered = _guard.Enter(nameof(ComputeLoss));
+        try
+        {
+            return ForwardAndLoss(inputs, targets, batch, loss, l2, out _);
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
+    }
 
     /// <summary>
     /// Forward, loss and backpropagation on a batch of m samples: overwrites <see cref="Gradients"/> with
@@ -141,6 +197,19 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <exception cref="ArgumentException">Shapes do not match, λ is negative, or the loss does not fit the output activation.</exception>
     /// <exception cref="InvalidOperationException">The network contains a Step activation, which backpropagation cannot train.</exception>
     public T ComputeGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2 = 0)
+    {
+        bool entered = _guard.Enter(nameof(ComputeGradients));
+        try
+        {
+            return ComputeGradientsCore(inputs, targets, batch, loss, l2);
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
+    }
+
+    private T ComputeGradientsCore(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2)
     {
         if (_hasStep)
         {
@@ -186,15 +255,34 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         return cost;
     }
 
-    /// <summary>The outputs (batch × OutputSize) of the most recent forward pass; valid until the next call.</summary>
-    /// <exception cref="InvalidOperationException">No forward pass has run with at least <paramref name="batch"/> samples.</exception>
+    /// <summary>The outputs (batch × OutputSize) of the most recent forward pass; they hold its values until the next call.</summary>
+    /// <exception cref="InvalidOperationException">The most recent forward pass did not have <paramref name="batch"/> samples, or another thread is using the network.</exception>
     public ReadOnlySpan<T> LastOutputs(int batch)
     {
-        if (_workspace is null || batch > _workspace.Capacity)
+        _guard.Check(nameof(LastOutputs));
+        if (_workspace is null || batch != _lastBatch)
         {
-            throw new InvalidOperationException($"No forward pass of {batch} samples has run.");
+            throw new InvalidOperationException(_workspace is null
+                ? $"No forward pass has run, so there are no outputs of {batch} samples."
+                : $"The most recent forward pass had {_lastBatch} samples, not {batch}.");
         }
         return _workspace.Output(_layouts.Length - 1, batch);
+    }
+
+    /// <summary>Claims the network for this thread for a whole run (Trainer.Fit); calls from other threads throw meanwhile.</summary>
+    internal bool EnterExclusive(string member) => _guard.Enter(member);
+
+    /// <summary>Ends a claim made by <see cref="EnterExclusive"/>.</summary>
+    internal void ExitExclusive(bool entered) => _guard.Exit(entered);
+
+    private DenseLayout Layout(int layer)
+    {
+        _guard.Check("a layer's weights or gradients");
+        if ((uint)layer >= (uint)_layouts.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The network has layers 0 to {_layouts.Length - 1}.");
+        }
+        return _layouts[layer];
     }
 
     /// <summary>
@@ -223,11 +311,22 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     internal static bool AllFinite(ReadOnlySpan<T> values) => T.IsFinite(TensorPrimitives.SumOfMagnitudes(values));
 
     /// <summary>Frees the parameter, gradient and activation slabs. Calling it again does nothing.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is in a call on the network (its memory is not freed under it).</exception>
     public void Dispose()
     {
-        _parameters.Dispose();
-        _gradients.Dispose();
-        _workspace?.Dispose();
+        bool entered = _guard.Enter(nameof(Dispose));
+        try
+        {
+            _parameters.Dispose();
+            _gradients.Dispose();
+            _workspace?.Dispose();
+            foreach (Workspace<T> retired in _retired) retired.Dispose();
+            _retired.Clear();
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
     }
 
     private T ForwardAndLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, out bool isPreActivation)
@@ -242,7 +341,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         {
             throw new ArgumentException($"The targets hold {targets.Length} values but {batch} samples × {OutputSize} outputs need {batch * OutputSize}.", nameof(targets));
         }
-        Forward(inputs, batch);
+        ForwardCore(inputs, batch);
         Workspace<T> work = _workspace!;
         int last = _layouts.Length - 1;
         (T sum, isPreActivation) = LossKernels.Compute(loss.Kind, work.PreActivation(last, batch), work.Output(last, batch),
@@ -284,7 +383,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     {
         if (_workspace is null || _workspace.Capacity < batch)
         {
-            _workspace?.Dispose();
+            if (_workspace is not null) _retired.Add(_workspace);
             _workspace = new Workspace<T>(_layouts, batch);
         }
         return _workspace;

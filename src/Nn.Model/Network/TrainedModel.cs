@@ -8,10 +8,14 @@ namespace Nn;
 /// What a user keeps after training: the network, the preprocessing fitted on the training data and the class
 /// names. <see cref="Predict"/> takes raw inputs, exactly like the exported ONNX model does.
 /// </summary>
-/// <remarks>Thread safety: not thread-safe (the network's buffers are reused); use one instance per thread.</remarks>
+/// <remarks>
+/// Thread safety: not thread-safe (the network's buffers are reused): use one instance per thread, or serve with
+/// <see cref="Serving.Predictor"/>. A second thread calling while a call is in progress gets InvalidOperationException.
+/// </remarks>
 public sealed class TrainedModel<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private AlignedBuffer<T> _scaled = new(0);
+    private readonly SingleThreadGuard _guard = new($"TrainedModel<{typeof(T).Name}>");
 
     /// <summary>Bundles a network with its preprocessing; the model owns (and disposes) the network.</summary>
     public TrainedModel(Network<T> network, FeatureScaler? scaler = null, IReadOnlyList<string>? classNames = null, string? summary = null)
@@ -46,6 +50,19 @@ public sealed class TrainedModel<T> : IDisposable where T : unmanaged, IFloating
 
     /// <summary>Scales raw inputs (batch × InputSize) and runs the network; outputs is batch × OutputSize.</summary>
     public void Predict(ReadOnlySpan<T> rawInputs, Span<T> outputs, int batch)
+    {
+        bool entered = _guard.Enter(nameof(Predict));
+        try
+        {
+            PredictCore(rawInputs, outputs, batch);
+        }
+        finally
+        {
+            _guard.Exit(entered);
+        }
+    }
+
+    private void PredictCore(ReadOnlySpan<T> rawInputs, Span<T> outputs, int batch)
     {
         if (rawInputs.Length != batch * Network.InputSize)
         {

@@ -52,12 +52,15 @@ public static class Trainer
             training = reduced;
             validation = heldOut;
         }
+        // The whole run owns the network: another thread predicting with it meanwhile gets InvalidOperationException.
+        bool entered = network.EnterExclusive("Trainer.Fit");
         try
         {
             return new Run<T>(network, training, validation, options, state).Execute(cancellationToken);
         }
         finally
         {
+            network.ExitExclusive(entered);
             reduced?.Dispose();
             heldOut?.Dispose();
         }
