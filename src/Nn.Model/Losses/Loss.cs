@@ -16,6 +16,46 @@ public abstract class Loss
     /// <summary>Throws if this loss cannot be used after <paramref name="output"/>.</summary>
     internal abstract void CheckOutput(Activation output);
 
+    /// <summary>
+    /// Throws if a target row cannot mean anything to this loss: BCE needs values in [0, 1]; categorical cross-entropy a
+    /// distribution per row (non-negative, summing to 1: one-hot or soft labels); hinge a one-hot row (it reads the class
+    /// as the row's 1); every loss finite values. <paramref name="source"/> names the data in the message.
+    /// </summary>
+    /// <exception cref="ArgumentException">A row breaks the rule; the message names the row (1-based) and its values.</exception>
+    internal void CheckTargets<T>(ReadOnlySpan<T> targets, int outputs, string source) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (int offset = 0, row = 1; offset < targets.Length; offset += outputs, row++)
+        {
+            ReadOnlySpan<T> t = targets.Slice(offset, outputs);
+            string? problem = null;
+            double sum = 0;
+            int ones = 0, zeros = 0;
+            foreach (T value in t)
+            {
+                double v = double.CreateChecked(value);
+                if (!double.IsFinite(v)) problem = "holds NaN or infinity";
+                sum += v;
+                ones += v == 1 ? 1 : 0;
+                zeros += v == 0 ? 1 : 0;
+                if (problem is null && Kind == LossKind.BinaryCrossEntropy && (v < 0 || v > 1)) problem = "holds a value outside [0, 1], which binary cross-entropy cannot take";
+                if (problem is null && Kind == LossKind.CategoricalCrossEntropy && v < 0) problem = "holds a negative value, which is not a probability";
+            }
+            if (problem is null && Kind == LossKind.CategoricalCrossEntropy && Math.Abs(sum - 1) > 1e-3)
+            {
+                problem = $"sums to {sum:G4}, not 1 (categorical cross-entropy needs one-hot or probability rows)";
+            }
+            if (problem is null && Kind == LossKind.Hinge && (ones != 1 || zeros != outputs - 1))
+            {
+                problem = "is not one-hot (the hinge loss reads the class as the row's single 1)";
+            }
+            if (problem is not null)
+            {
+                string values = string.Join(", ", t.ToArray().Take(8).Select(v => double.CreateChecked(v).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
+                throw new ArgumentException($"Target row {row} of {source} {problem}: [{values}{(outputs > 8 ? ", ..." : "")}].");
+            }
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() => GetType().Name;
 }

@@ -143,7 +143,12 @@ public static class Trainer
         }
         options.Loss.CheckOutput(network.Architecture.OutputActivation);
         CheckShapes(network, training, "training data");
-        if (validation is not null) CheckShapes(network, validation, "validation data");
+        options.Loss.CheckTargets(training.Targets, training.TargetCount, $"the training data ({training.Source})");
+        if (validation is not null)
+        {
+            CheckShapes(network, validation, "validation data");
+            options.Loss.CheckTargets(validation.Targets, validation.TargetCount, $"the validation data ({validation.Source})");
+        }
     }
 
     private static void CheckShapes<T>(Network<T> network, DataSet<T> data, string what) where T : unmanaged, IFloatingPointIeee754<T>

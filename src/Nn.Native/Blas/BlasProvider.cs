@@ -37,10 +37,12 @@ public abstract unsafe class BlasProvider
     /// <summary>
     /// C = alpha·op(A)·op(B) + beta·C, row-major. op(A) is m×k, op(B) is k×n, C is m×n.
     /// A is stored as (transA ? k×m : m×k) with row stride <paramref name="lda"/>, likewise B and C.
-    /// When beta is zero, C is overwritten and its previous contents (even NaN) are ignored.
+    /// When beta is zero, C is overwritten and its previous contents (even NaN) are ignored; when alpha is zero, A and B
+    /// are not read.
     /// </summary>
     /// <typeparam name="T">float or double.</typeparam>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative, a leading dimension is too small, or a span is too short for the shape it is said to have.</exception>
+    /// <exception cref="ArgumentException">C overlaps A or B.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
     public void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
@@ -49,6 +51,16 @@ public abstract unsafe class BlasProvider
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0)
         {
+            return;
+        }
+        if (c.Overlaps(a) || c.Overlaps(b))
+        {
+            throw new ArgumentException("C overlaps A or B; GEMM reads its inputs while it writes C, so C must be separate memory.", nameof(c));
+        }
+        if (k == 0 || EqualityComparer<T>.Default.Equals(alpha, default))
+        {
+            // BLAS semantics: with alpha = 0 (or k = 0) A and B are not read, so NaN in them cannot reach C.
+            GemmArguments.ScaleC(m, n, beta, c, ldc);
             return;
         }
         fixed (T* pa = a)

@@ -20,6 +20,32 @@ internal static class GemmArguments
         CheckMatrix("C", m, n, ldc, cLength, nameof(ldc));
     }
 
+    /// <summary>C ← beta·C on its m×n part (beta = 0 clears, so NaN in C does not survive). Rare path: plain loops.</summary>
+    public static void ScaleC<T>(int m, int n, T beta, Span<T> c, int ldc) where T : unmanaged
+    {
+        for (int i = 0; i < m; i++)
+        {
+            Span<T> row = c.Slice(i * ldc, n);
+            if (EqualityComparer<T>.Default.Equals(beta, default))
+            {
+                row.Clear();
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                Scale(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row), System.Runtime.CompilerServices.Unsafe.As<T, float>(ref beta));
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                Scale(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row), System.Runtime.CompilerServices.Unsafe.As<T, double>(ref beta));
+            }
+        }
+    }
+
+    private static void Scale<T>(Span<T> values, T factor) where T : System.Numerics.IMultiplyOperators<T, T, T>
+    {
+        for (int j = 0; j < values.Length; j++) values[j] *= factor;
+    }
+
     private static void CheckMatrix(string name, int rows, int cols, int ld, int length, string ldName)
     {
         if (ld < Math.Max(1, cols))

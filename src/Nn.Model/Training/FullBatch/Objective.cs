@@ -10,6 +10,7 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
     private readonly List<double> _costs = [];
     private double _bestCost = double.PositiveInfinity;
     private double[]? _best;
+    private double[] _start = [];
 
     public bool Exhausted => _costs.Count >= options.MaxEvaluations;
 
@@ -19,10 +20,22 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
         {
             throw new ArgumentException($"The data ({data.FeatureCount} features, {data.TargetCount} targets) does not fit the network ({network.InputSize} inputs, {network.OutputSize} outputs).");
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxEvaluations, 1);
+        if (options.MaxEvaluations < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxEvaluations, "MaxEvaluations must be at least 1.");
+        if (!(options.GradientTolerance >= 0) || double.IsInfinity(options.GradientTolerance))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.GradientTolerance, "GradientTolerance must be finite and non-negative.");
+        }
+        if (options.History < 1) throw new ArgumentOutOfRangeException(nameof(options), options.History, "History (L-BFGS pairs kept) must be at least 1.");
+        if (!double.IsFinite(options.LearningRate) || options.LearningRate <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, "LearningRate must be positive and finite.");
+        }
+        if (!double.IsFinite(options.L2) || options.L2 < 0) throw new ArgumentOutOfRangeException(nameof(options), options.L2, "L2 must be finite and non-negative.");
+        loss.CheckTargets(data.Targets, data.TargetCount, $"the data ({data.Source})");
         var x = new double[network.ParameterCount];
         ReadOnlySpan<T> parameters = network.Parameters;
         for (int i = 0; i < x.Length; i++) x[i] = double.CreateChecked(parameters[i]);
+        _start = (double[])x.Clone();
         return x;
     }
 
@@ -35,6 +48,14 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
         ReadOnlySpan<T> g = network.Gradients;
         for (int i = 0; i < gradient.Length; i++) gradient[i] = double.CreateChecked(g[i]);
         _costs.Add(cost);
+        if (_costs.Count == 1 && (!double.IsFinite(cost) || !double.IsFinite(Norm.Max(gradient))))
+        {
+            // Nothing better than the start exists yet: put it back and stop, as Trainer.Fit does.
+            Restore(_start);
+            throw new TrainingDivergedException(1, 1, double.IsFinite(cost) ? "gradient" : "loss",
+                $"The full-batch cost at the starting parameters is {cost} (or its gradient is not finite); nothing was changed. " +
+                "Scale the inputs, lower L2, or start from other weights.");
+        }
         if (cost < _bestCost)
         {
             _bestCost = cost;
@@ -46,12 +67,14 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
     /// <summary>Leaves the best parameters seen in the network.</summary>
     public FullBatchResult Finish(int iterations, bool converged)
     {
-        if (_best is not null)
-        {
-            Span<T> parameters = network.Parameters;
-            for (int i = 0; i < _best.Length; i++) parameters[i] = T.CreateChecked(_best[i]);
-        }
+        Restore(_best ?? _start);
         return new FullBatchResult(_costs.ToArray(), iterations, converged);
+    }
+
+    private void Restore(double[] values)
+    {
+        Span<T> parameters = network.Parameters;
+        for (int i = 0; i < values.Length; i++) parameters[i] = T.CreateChecked(values[i]);
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class Adagrad : Optimizer
     public double Epsilon { get; }
 
     /// <inheritdoc />
-    public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(T.CreateChecked(Epsilon), parameterCount);
+    public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(Representable<T>(Epsilon, "epsilon"), parameterCount);
 
     /// <inheritdoc />
     public override OptimizerDescription Describe() => new(nameof(Adagrad), [LearningRate, Epsilon]);

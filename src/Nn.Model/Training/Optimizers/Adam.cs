@@ -44,7 +44,11 @@ public class Adam : Optimizer
     public double WeightDecay { get; }
 
     /// <inheritdoc />
-    public override OptimizerState<T> CreateState<T>(int parameterCount) => new State<T>(this, parameterCount);
+    public override OptimizerState<T> CreateState<T>(int parameterCount)
+    {
+        Representable<T>(Epsilon, "epsilon");
+        return new State<T>(this, parameterCount);
+    }
 
     /// <inheritdoc />
     public override OptimizerDescription Describe() => WeightDecay > 0 || this is AdamW

@@ -55,6 +55,18 @@ public abstract class Optimizer
         };
     }
 
+    /// <summary>ε in <typeparamref name="T"/>; one that rounds to 0 there (1e-50 in float) would divide by zero on the first step.</summary>
+    private protected static T Representable<T>(double value, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T converted = T.CreateChecked(value);
+        if (converted == T.Zero || !T.IsFinite(converted))
+        {
+            throw new ArgumentOutOfRangeException(name, value,
+                $"{name} = {value} is {converted} in {typeof(T).Name}; choose one that {typeof(T).Name} can hold (at least {(typeof(T) == typeof(float) ? "1e-38" : "1e-300")}).");
+        }
+        return converted;
+    }
+
     private protected static void CheckFraction(double value, string name)
     {
         if (!double.IsFinite(value) || value < 0 || value >= 1)

@@ -24,7 +24,7 @@ public sealed class RmsProp : Optimizer
 
     /// <inheritdoc />
     public override OptimizerState<T> CreateState<T>(int parameterCount) =>
-        new State<T>(T.CreateChecked(Rho), T.CreateChecked(Epsilon), parameterCount);
+        new State<T>(T.CreateChecked(Rho), Representable<T>(Epsilon, "epsilon"), parameterCount);
 
     /// <inheritdoc />
     public override OptimizerDescription Describe() => new(nameof(RmsProp), [LearningRate, Rho, Epsilon]);
