@@ -227,10 +227,3 @@ public sealed class CheckpointTests : IDisposable
         public const int PayloadStart = 20;
     }
 }
-
-/// <summary>Fuzz case counts: CI keeps the default; NN_FUZZ_CASES raises it for a long run.</summary>
-internal static class FuzzCases
-{
-    public static int Count(int standard) =>
-        int.TryParse(Environment.GetEnvironmentVariable("NN_FUZZ_CASES"), out int cases) && cases > 0 ? cases : standard;
-}

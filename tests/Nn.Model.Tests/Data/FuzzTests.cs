@@ -44,25 +44,25 @@ public sealed class FuzzTests
     [Fact]
     public void MutatedIdxImagesOnlyThrowDataFormatException() =>
         Mutations(ValidImages).Sample(bytes => OnlyDocumentedExceptions(() =>
-            IdxReader.LoadClassification<float>(new MemoryStream(bytes), "images", new MemoryStream(ValidLabels), "labels").Dispose()), iter: 3000);
+            IdxReader.LoadClassification<float>(new MemoryStream(bytes), "images", new MemoryStream(ValidLabels), "labels").Dispose()), iter: FuzzCases.Count(3000));
 
     [Fact]
     public void MutatedCompressedIdxOnlyThrowsDataFormatException()
     {
         byte[] compressed = IdxFiles.Gzip(ValidImages);
         Gen.OneOf(Mutations(compressed), Mutations(ValidImages).Select(IdxFiles.Gzip)).Sample(bytes => OnlyDocumentedExceptions(() =>
-            IdxReader.LoadClassification<float>(new MemoryStream(bytes), "images.gz", new MemoryStream(ValidLabels), "labels").Dispose()), iter: 3000);
+            IdxReader.LoadClassification<float>(new MemoryStream(bytes), "images.gz", new MemoryStream(ValidLabels), "labels").Dispose()), iter: FuzzCases.Count(3000));
     }
 
     [Fact]
     public void MutatedIdxLabelsOnlyThrowDataFormatException() =>
         Mutations(ValidLabels).Sample(bytes => OnlyDocumentedExceptions(() =>
-            IdxReader.LoadClassification<float>(new MemoryStream(ValidImages), "images", new MemoryStream(bytes), "labels").Dispose()), iter: 3000);
+            IdxReader.LoadClassification<float>(new MemoryStream(ValidImages), "images", new MemoryStream(bytes), "labels").Dispose()), iter: FuzzCases.Count(3000));
 
     [Fact]
     public void MutatedCsvOnlyThrowsDataFormatException() =>
         Mutations(ValidCsv).Sample(bytes => OnlyDocumentedExceptions(() =>
-            CsvReader.Load<float>(new MemoryStream(bytes), "data.csv").Dispose()), iter: 3000);
+            CsvReader.Load<float>(new MemoryStream(bytes), "data.csv").Dispose()), iter: FuzzCases.Count(3000));
 
     [Fact]
     public void RandomBytesOnlyThrowDataFormatException() =>
@@ -70,5 +70,5 @@ public sealed class FuzzTests
         {
             OnlyDocumentedExceptions(() => IdxReader.LoadClassification<float>(new MemoryStream(bytes), "images", new MemoryStream(ValidLabels), "labels").Dispose());
             OnlyDocumentedExceptions(() => CsvReader.Load<float>(new MemoryStream(bytes), "data.csv").Dispose());
-        }, iter: 3000);
+        }, iter: FuzzCases.Count(3000));
 }
