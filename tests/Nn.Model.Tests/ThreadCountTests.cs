@@ -1,0 +1,50 @@
+using Nn.Native;
+using Nn.Testing;
+using Xunit;
+
+namespace Nn.Model.Tests;
+
+/// <summary>Thread counts are process-wide, so these tests run alone.</summary>
+[CollectionDefinition(nameof(ProviderThreadsCollection), DisableParallelization = true)]
+public sealed class ProviderThreadsCollection;
+
+/// <summary>One thread against two on every provider: the managed kernel splits whole output blocks, so it agrees bit for bit; OpenBLAS and MKL agree within 1e-5.</summary>
+[Collection(nameof(ProviderThreadsCollection))]
+public sealed class ThreadCountTests
+{
+    [Theory]
+    [MemberData(nameof(ProviderAvailability.AllKinds), MemberType = typeof(ProviderAvailability))]
+    public void OneThreadAndTwoGiveTheSameGradients(BlasProviderKind kind)
+    {
+        BlasProvider provider = ProviderAvailability.Require(kind);
+        int original = provider.Threads;
+        try
+        {
+            float[] one = Gradients(provider, 1), two = Gradients(provider, 2);
+            if (kind == BlasProviderKind.Managed)
+            {
+                Assert.Equal(one, two);
+                return;
+            }
+            double worst = 0;
+            for (int i = 0; i < one.Length; i++) worst = Math.Max(worst, Math.Abs(one[i] - two[i]) / Math.Max(1e-3, Math.Abs(one[i])));
+            TestContext.Current.TestOutputHelper?.WriteLine($"{kind}: largest relative difference between 1 and 2 threads {worst:E2}");
+            Assert.True(worst < 1e-5, $"{kind}: 1 and 2 threads differ by {worst:E2} (relative)");
+        }
+        finally
+        {
+            provider.Threads = original;
+        }
+    }
+
+    private static float[] Gradients(BlasProvider provider, int threads)
+    {
+        provider.Threads = threads;
+        using var network = new Network<float>(new Sequential(new Dense(300, 256), new Relu(), new Dense(256, 128), new Tanh(), new Dense(128, 10), new Softmax()),
+            new NetworkOptions { Seed = 4, Provider = provider });
+        float[] x = TestData.Inputs<float>(128, 300, 1);
+        float[] y = TestData.Targets<float>(new CategoricalCrossEntropy(), 128, 10, 1);
+        network.ComputeGradients(x, y, 128, new CategoricalCrossEntropy(), 1e-3);
+        return network.Gradients.ToArray();
+    }
+}
