@@ -11,6 +11,9 @@ var commands = new Dictionary<string, (IReadOnlySet<string> Options, Func<Argume
     ["train"] = (TrainCommand.Options, TrainCommand.Run, "train a network (default: built-in digits), report test accuracy, export ONNX, check ONNX Runtime parity"),
     ["import"] = (ImportCommand.Options, ImportCommand.Run, "read an ONNX MLP (e.g. from PyTorch) and check it against ONNX Runtime"),
     ["gradcheck"] = (GradientCheckCommand.Options, GradientCheckCommand.Run, "verify backpropagation on a small random network"),
+    ["predict"] = (PredictCommand.Options, PredictCommand.Run, "predict a CSV of raw features with a checkpoint or ONNX model; CSV or JSON lines out"),
+    ["eval"] = (EvalCommand.Options, EvalCommand.Run, "score a checkpoint or ONNX classifier: accuracy, loss, per-class precision/recall/F1, confusion matrix"),
+    ["export"] = (ExportCommand.Options, ExportCommand.Run, "write a checkpoint's model as ONNX and check it against ONNX Runtime"),
     ["serve"] = (ServeCommand.Options, ServeCommand.Run, "serve a checkpoint or ONNX model over HTTP on 127.0.0.1 (POST /predict, GET /health, GET /model)"),
     ["info"] = (InfoCommand.Options, InfoCommand.Run, "show the BLAS provider, its threads and the CPU"),
 };

@@ -32,6 +32,7 @@ public sealed class ImportTests(ITestOutputHelper output)
     [Theory]
     [InlineData("torch_gemm_opset13")]
     [InlineData("torch_matmul_opset17")]
+    [InlineData("torch_flatten_rank3")]
     public void PyTorchExportsImportPredictLikeOnnxRuntimeAndExportAgain(string name)
     {
         byte[] bytes = File.ReadAllBytes(Fixture(name + ".onnx"));
@@ -109,4 +110,15 @@ public sealed class ImportTests(ITestOutputHelper output)
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData(new[] { -1, 64 }, 64, new[] { 5, 64 })]
+    [InlineData(new[] { -1, 8, 8 }, 64, new[] { 5, 8, 8 })]
+    [InlineData(new[] { -1, 1, 8, -1 }, 64, new[] { 5, 1, 8, 8 })]
+    public void TheParityCheckFeedsTheModelsOwnInputShape(int[] declared, int features, int[] expected) =>
+        Assert.Equal(expected, OnnxParity.InputShape(declared, 5, features));
+
+    [Fact]
+    public void AnInputShapeThatCannotHoldTheFeaturesIsAnImportError() =>
+        Assert.Contains("cannot hold 64 features", Assert.Throws<OnnxImportException>(() => OnnxParity.InputShape([-1, 7, 7], 5, 64)).Message);
 }

@@ -40,8 +40,33 @@ public static class OnnxParity
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(onnx, options);
         string inputName = session.InputMetadata.Keys.First();
-        var tensor = new DenseTensor<float>(input, [batch, features]);
+        var tensor = new DenseTensor<float>(input, InputShape(session.InputMetadata[inputName].Dimensions, batch, features));
         using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, tensor)]);
         return results.First().AsEnumerable<float>().ToArray();
+    }
+
+    /// <summary>
+    /// The model's own input shape with the batch filled in: a PyTorch MLP exported after Flatten takes e.g. [batch, 8, 8],
+    /// and ONNX Runtime refuses a [batch, 64] tensor for it. Dimensions after the first must multiply to the feature count.
+    /// </summary>
+    /// <exception cref="OnnxImportException">The declared shape cannot hold the features.</exception>
+    internal static int[] InputShape(int[] declared, int batch, int features)
+    {
+        if (declared.Length < 2)
+        {
+            return [batch, features];
+        }
+        int[] shape = [batch, .. declared[1..]];
+        int unknown = Array.FindIndex(shape, 1, d => d <= 0);
+        long known = shape.Skip(1).Where(d => d > 0).Aggregate(1L, (p, d) => p * d);
+        if (unknown > 0 && shape.Skip(1).Count(d => d <= 0) == 1 && known > 0 && features % known == 0)
+        {
+            shape[unknown] = (int)(features / known);
+        }
+        if (shape.Skip(1).Any(d => d <= 0) || shape.Skip(1).Aggregate(1L, (p, d) => p * d) != features)
+        {
+            throw new OnnxImportException($"The model's input shape [{string.Join(", ", declared)}] cannot hold {features} features per sample.");
+        }
+        return shape;
     }
 }

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Nn.Checkpoints;
+using Xunit;
+
+namespace Nn.Cli.Tests;
+
+/// <summary>The workflow after training, run as a user would: predict, eval, export, and import of an image-shaped PyTorch model.</summary>
+public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("nn-cli-workflow-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private (int Code, string Output) Nn(params string[] args)
+    {
+        (int code, string output) = ToolProcess.Run(_folder, args);
+        log.WriteLine($"nn {string.Join(' ', args)} -> {code}\n{output}");
+        return (code, output);
+    }
+
+    [Fact]
+    public void TrainSavePredictEvalExport()
+    {
+        Assert.Equal(0, Nn("train", "--quiet", "--epochs", "8", "--save", "digits.nnck", "--output", "digits.onnx").Code);
+        (int code, string trained) = ToolProcess.Run(_folder, "eval", "--model", "digits.nnck");
+        Assert.Equal(0, code);
+        Assert.Contains("359 samples", trained);
+        Assert.Contains("confusion (rows: true class, columns: predicted)", trained);
+        // eval through the checkpoint and through the ONNX file report the same accuracy.
+        string accuracy = trained.Split('\n').First(l => l.StartsWith("result", StringComparison.Ordinal))[..30];
+        Assert.Contains(accuracy, Nn("eval", "--model", "digits.onnx").Output);
+
+        var random = new Random(2);
+        File.WriteAllLines(Path.Combine(_folder, "features.csv"),
+            ["f" + string.Join(",f", Enumerable.Range(0, 64)), .. Enumerable.Range(0, 40).Select(_ => string.Join(",", Enumerable.Range(0, 64).Select(_ => random.Next(17))))]);
+        Assert.Equal(0, Nn("predict", "--model", "digits.nnck", "--data", "features.csv", "--output", "out.csv", "--batch", "7").Code);
+        string[] csv = File.ReadAllLines(Path.Combine(_folder, "out.csv"));
+        Assert.Equal(41, csv.Length);
+        Assert.StartsWith("class,name,p_0,", csv[0]);
+        Assert.Equal(0, Nn("predict", "--model", "digits.onnx", "--data", "features.csv", "--output", "out.jsonl").Code);
+        string[] lines = File.ReadAllLines(Path.Combine(_folder, "out.jsonl"));
+        Assert.Equal(40, lines.Length);
+        for (int r = 0; r < 40; r++)
+        {
+            JsonElement row = JsonDocument.Parse(lines[r]).RootElement;
+            Assert.Equal(r, row.GetProperty("row").GetInt32());
+            Assert.Equal(int.Parse(csv[r + 1].Split(',')[0]), row.GetProperty("class").GetInt32());   // checkpoint and ONNX agree
+        }
+
+        Assert.Equal(0, Nn("export", "--model", "digits.nnck", "--onnx", "again.onnx").Code);
+        Assert.True(File.Exists(Path.Combine(_folder, "again.onnx")));
+    }
+
+    [Fact]
+    public void BadPredictInputsFailWithOneLineAndLeaveNoOutput()
+    {
+        Assert.Equal(0, Nn("train", "--quiet", "--epochs", "1", "--save", "m.nnck", "--output", "m.onnx").Code);
+        File.WriteAllLines(Path.Combine(_folder, "short.csv"), ["1,2,3"]);
+        File.WriteAllLines(Path.Combine(_folder, "text.csv"), [string.Join(",", Enumerable.Repeat("1", 63)) + ",x"]);
+        (int code, string output) = Nn("predict", "--model", "m.nnck", "--data", "short.csv", "--output", "p.csv");
+        Assert.Equal(2, code);
+        Assert.Contains("short.csv, line 1: 3 values, but the model takes 64 features", output);
+        (code, output) = Nn("predict", "--model", "m.nnck", "--data", "text.csv", "--output", "p.csv");
+        Assert.Equal(2, code);
+        Assert.Contains("column 64: 'x' is not a finite number", output);
+        Assert.False(File.Exists(Path.Combine(_folder, "p.csv")));
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+        Assert.Contains("is not an Nn checkpoint", Nn("export", "--model", "m.onnx", "--onnx", "x.onnx").Output);
+    }
+
+    [Fact]
+    public void ImportOfAnImageShapedPyTorchModelChecksParityWithoutAStackTrace()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", "torch_flatten_rank3.onnx");
+        (int code, string output) = Nn("import", "--model", fixture);
+        Assert.Equal(0, code);
+        Assert.Contains("ONNX Runtime parity", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+}
