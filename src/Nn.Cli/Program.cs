@@ -17,7 +17,10 @@ var commands = new Dictionary<string, (IReadOnlySet<string> Options, Func<Argume
     ["serve"] = (ServeCommand.Options, ServeCommand.Run, "serve a checkpoint or ONNX model over HTTP on 127.0.0.1 (POST /predict, GET /health, GET /model)"),
     ["info"] = (InfoCommand.Options, InfoCommand.Run, "show the BLAS provider, its threads and the CPU"),
 };
-IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet", "watch" };
+IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet", "watch", "verbose" };
+// --verbose is accepted by every command: it adds the stack trace to an error.
+bool verbose = args.Contains("--verbose");
+string[] commandArgs = args.Where(a => a != "--verbose").ToArray();
 
 if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
 {
@@ -28,12 +31,13 @@ if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
         Console.WriteLine($"  {"",-10} options: {string.Join(" ", command.Options.Order().Select(o => "--" + o))}");
     }
     Console.WriteLine($"--data takes {DataSources.Help}.");
+    Console.WriteLine("--verbose (any command) adds the stack trace to an error message.");
     return 0;
 }
 
 try
 {
-    Arguments parsed = Arguments.Parse(args, commands.ToDictionary(c => c.Key, c => c.Value.Options), flags);
+    Arguments parsed = Arguments.Parse(commandArgs, commands.ToDictionary(c => c.Key, c => c.Value.Options), flags);
     return commands[parsed.Command].Run(parsed, Console.Out);
 }
 catch (UsageException error)
@@ -46,5 +50,13 @@ catch (Exception error) when (error is DataFormatException or OnnxImportExceptio
     or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
 {
     Console.Error.WriteLine($"nn: {error.Message}");
+    if (verbose) Console.Error.WriteLine(error);
+    return 1;
+}
+catch (Exception error)
+{
+    // Anything unforeseen is still one line; --verbose shows where it came from.
+    Console.Error.WriteLine($"nn: {error.GetType().Name}: {error.Message}");
+    Console.Error.WriteLine(verbose ? error.ToString() : "Run again with --verbose for the stack trace.");
     return 1;
 }

@@ -77,4 +77,21 @@ public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("ONNX Runtime parity", output);
         Assert.DoesNotContain("   at ", output);
     }
+
+    [Fact]
+    public void PlotIsAPngOfTheStatedSize()
+    {
+        (int code, string output) = Nn("train", "--quiet", "--epochs", "5", "--output", "m.onnx", "--plot", "curve.png");
+        Assert.Equal(0, code);
+        Assert.Contains("1000×560 PNG", output);
+        byte[] png = File.ReadAllBytes(Path.Combine(_folder, "curve.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.Equal(1000, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(560, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+
+        (code, output) = Nn("train", "--quiet", "--epochs", "1", "--output", "m.onnx", "--plot", "curve.txt");
+        Assert.Equal(2, code);
+        Assert.Contains("--plot writes a PNG", output);
+    }
 }
