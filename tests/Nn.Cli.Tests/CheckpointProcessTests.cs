@@ -6,19 +6,8 @@ using Xunit;
 namespace Nn.Cli.Tests;
 
 /// <summary>Checkpoints across processes: resume in a fresh process, and saves that survive SIGKILL at any moment.</summary>
-public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
+public sealed class CheckpointProcessTests(ITestOutputHelper log) : ToolFolderTests(log, "nn-cli-checkpoint-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("nn-cli-checkpoint-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private (int Code, string Output) Nn(params string[] args)
-    {
-        (int code, string output) = ToolProcess.Run(_folder, args);
-        log.WriteLine($"nn {string.Join(' ', args)} -> {code}\n{output}");
-        return (code, output);
-    }
-
     [Fact]
     public void TrainingFiveSavingAndResumingInAFreshProcessEqualsTenStraight()
     {
@@ -29,8 +18,8 @@ public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("5 epochs done, continuing to 10", output);
 
-        (TrainedModel<float> straight, TrainingState<float>? straightState) = Checkpoint.Load<float>(Path.Combine(_folder, "straight.nnck"));
-        (TrainedModel<float> resumed, TrainingState<float>? resumedState) = Checkpoint.Load<float>(Path.Combine(_folder, "resumed.nnck"));
+        (TrainedModel<float> straight, TrainingState<float>? straightState) = Checkpoint.Load<float>(Path.Combine(Folder, "straight.nnck"));
+        (TrainedModel<float> resumed, TrainingState<float>? resumedState) = Checkpoint.Load<float>(Path.Combine(Folder, "resumed.nnck"));
         using (straight)
         using (resumed)
         using (straightState)
@@ -40,7 +29,7 @@ public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
             Assert.Equal(10, resumedState!.Epoch);
             Assert.Equal(straightState!.Iteration, resumedState.Iteration);
         }
-        Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "straight.onnx")), File.ReadAllBytes(Path.Combine(_folder, "resumed.onnx")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Folder, "straight.onnx")), File.ReadAllBytes(Path.Combine(Folder, "resumed.onnx")));
     }
 
     [Fact]
@@ -51,15 +40,15 @@ public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--hidden comes from the checkpoint", output);
 
-        using (TrainedModel<float> model = Checkpoint.LoadModel<float>(Path.Combine(_folder, "run.nnck")))
+        using (TrainedModel<float> model = Checkpoint.LoadModel<float>(Path.Combine(Folder, "run.nnck")))
         {
-            Checkpoint.Save(Path.Combine(_folder, "model-only.nnck"), model);
+            Checkpoint.Save(Path.Combine(Folder, "model-only.nnck"), model);
         }
         (code, output) = Nn("train", "--resume", "model-only.nnck", "--output", "again.onnx");
         Assert.Equal(2, code);
         Assert.Contains("no training state", output);
 
-        File.WriteAllText(Path.Combine(_folder, "notes.nnck"), "not a checkpoint");
+        File.WriteAllText(Path.Combine(Folder, "notes.nnck"), "not a checkpoint");
         (code, output) = Nn("train", "--resume", "notes.nnck", "--output", "again.onnx");
         Assert.Equal(1, code);
         Assert.Contains("notes.nnck is not a usable Nn checkpoint", output);
@@ -70,13 +59,13 @@ public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
     public void ACheckpointKilledMidSaveFiftyTimesAlwaysLoadsAsOneCompleteSave()
     {
         int kills = int.TryParse(Environment.GetEnvironmentVariable("NN_CRASH_KILLS"), out int k) ? k : 50;
-        string path = Path.Combine(_folder, "crash.nnck");
+        string path = Path.Combine(Folder, "crash.nnck");
         var random = new Random(7);
         int loaded = 0;
         for (int i = 0; i < kills; i++)
         {
             // A wide network on the digits saves a ~1.2 MB checkpoint after every ~10 ms epoch: most kills land in or near a save.
-            using Process process = Process.Start(ToolProcess.StartInfo(_folder, "train", "--quiet", "--epochs", "100000", "--hidden", "512,256",
+            using Process process = Process.Start(ToolProcess.StartInfo(Folder, "train", "--quiet", "--epochs", "100000", "--hidden", "512,256",
                 "--validation", "0", "--save", "crash.nnck", "--output", "crash.onnx", "--force"))!;
             // Wait for this run's first save, then kill at a random moment among the saves that follow.
             DateTime previous = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
@@ -97,6 +86,6 @@ public sealed class CheckpointProcessTests(ITestOutputHelper log) : IDisposable
             }
         }
         Assert.Equal(kills, loaded);
-        log.WriteLine($"{kills} kills, the checkpoint loaded every time; leftover temporary files: {Directory.GetFiles(_folder, "*.tmp").Length}");
+        Log.WriteLine($"{kills} kills, the checkpoint loaded every time; leftover temporary files: {Directory.GetFiles(Folder, "*.tmp").Length}");
     }
 }

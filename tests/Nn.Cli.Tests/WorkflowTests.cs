@@ -5,24 +5,13 @@ using Xunit;
 namespace Nn.Cli.Tests;
 
 /// <summary>The workflow after training, run as a user would: predict, eval, export, and import of an image-shaped PyTorch model.</summary>
-public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
+public sealed class WorkflowTests(ITestOutputHelper log) : ToolFolderTests(log, "nn-cli-workflow-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("nn-cli-workflow-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private (int Code, string Output) Nn(params string[] args)
-    {
-        (int code, string output) = ToolProcess.Run(_folder, args);
-        log.WriteLine($"nn {string.Join(' ', args)} -> {code}\n{output}");
-        return (code, output);
-    }
-
     [Fact]
     public void TrainSavePredictEvalExport()
     {
         Assert.Equal(0, Nn("train", "--quiet", "--epochs", "8", "--save", "digits.nnck", "--output", "digits.onnx").Code);
-        (int code, string trained) = ToolProcess.Run(_folder, "eval", "--model", "digits.nnck");
+        (int code, string trained) = ToolProcess.Run(Folder, "eval", "--model", "digits.nnck");
         Assert.Equal(0, code);
         Assert.Contains("359 samples", trained);
         Assert.Contains("confusion (rows: true class, columns: predicted)", trained);
@@ -31,14 +20,14 @@ public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
         Assert.Contains(accuracy, Nn("eval", "--model", "digits.onnx").Output);
 
         var random = new Random(2);
-        File.WriteAllLines(Path.Combine(_folder, "features.csv"),
+        File.WriteAllLines(Path.Combine(Folder, "features.csv"),
             ["f" + string.Join(",f", Enumerable.Range(0, 64)), .. Enumerable.Range(0, 40).Select(_ => string.Join(",", Enumerable.Range(0, 64).Select(_ => random.Next(17))))]);
         Assert.Equal(0, Nn("predict", "--model", "digits.nnck", "--data", "features.csv", "--output", "out.csv", "--batch", "7").Code);
-        string[] csv = File.ReadAllLines(Path.Combine(_folder, "out.csv"));
+        string[] csv = File.ReadAllLines(Path.Combine(Folder, "out.csv"));
         Assert.Equal(41, csv.Length);
         Assert.StartsWith("class,name,p_0,", csv[0]);
         Assert.Equal(0, Nn("predict", "--model", "digits.onnx", "--data", "features.csv", "--output", "out.jsonl").Code);
-        string[] lines = File.ReadAllLines(Path.Combine(_folder, "out.jsonl"));
+        string[] lines = File.ReadAllLines(Path.Combine(Folder, "out.jsonl"));
         Assert.Equal(40, lines.Length);
         for (int r = 0; r < 40; r++)
         {
@@ -48,23 +37,23 @@ public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
         }
 
         Assert.Equal(0, Nn("export", "--model", "digits.nnck", "--onnx", "again.onnx").Code);
-        Assert.True(File.Exists(Path.Combine(_folder, "again.onnx")));
+        Assert.True(File.Exists(Path.Combine(Folder, "again.onnx")));
     }
 
     [Fact]
     public void BadPredictInputsFailWithOneLineAndLeaveNoOutput()
     {
         Assert.Equal(0, Nn("train", "--quiet", "--epochs", "1", "--save", "m.nnck", "--output", "m.onnx").Code);
-        File.WriteAllLines(Path.Combine(_folder, "short.csv"), ["1,2,3"]);
-        File.WriteAllLines(Path.Combine(_folder, "text.csv"), [string.Join(",", Enumerable.Repeat("1", 63)) + ",x"]);
+        File.WriteAllLines(Path.Combine(Folder, "short.csv"), ["1,2,3"]);
+        File.WriteAllLines(Path.Combine(Folder, "text.csv"), [string.Join(",", Enumerable.Repeat("1", 63)) + ",x"]);
         (int code, string output) = Nn("predict", "--model", "m.nnck", "--data", "short.csv", "--output", "p.csv");
         Assert.Equal(2, code);
         Assert.Contains("short.csv, line 1: 3 values, but the model takes 64 features", output);
         (code, output) = Nn("predict", "--model", "m.nnck", "--data", "text.csv", "--output", "p.csv");
         Assert.Equal(2, code);
         Assert.Contains("column 64: 'x' is not a finite number", output);
-        Assert.False(File.Exists(Path.Combine(_folder, "p.csv")));
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+        Assert.False(File.Exists(Path.Combine(Folder, "p.csv")));
+        Assert.Empty(Directory.GetFiles(Folder, "*.tmp"));
         Assert.Contains("is not an Nn checkpoint", Nn("export", "--model", "m.onnx", "--onnx", "x.onnx").Output);
     }
 
@@ -84,7 +73,7 @@ public sealed class WorkflowTests(ITestOutputHelper log) : IDisposable
         (int code, string output) = Nn("train", "--quiet", "--epochs", "5", "--output", "m.onnx", "--plot", "curve.png");
         Assert.Equal(0, code);
         Assert.Contains("1000×560 PNG", output);
-        byte[] png = File.ReadAllBytes(Path.Combine(_folder, "curve.png"));
+        byte[] png = File.ReadAllBytes(Path.Combine(Folder, "curve.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
         Assert.Equal(1000, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
