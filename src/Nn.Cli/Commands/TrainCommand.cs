@@ -150,8 +150,12 @@ internal static class TrainCommand
             };
             using TrainingState<float> state = resume?.State ?? new TrainingState<float>(trainingOptions, network.ParameterCount);
             if (resume is not null) output.WriteLine($"resume    {resumePath}: {state.Epoch} epochs done, continuing to {epochs}");
-            TrainingCallback[] callbacks = savePath is null ? [progress] : [progress, new SaveEachEpoch(savePath, model, state)];
-            History history = Trainer.Fit(network, train, trainingOptions with { Callbacks = callbacks }, state);
+            TrainingCallback[] extra = savePath is null ? [] : [new SaveEachEpoch(savePath, model, state)];
+            int fitted = validation > 0 ? train.Count - (int)Math.Round(train.Count * validation) : train.Count;
+            History history = !quiet && output == Console.Out && LiveProgress.Available
+                ? LiveProgress.Run(epochs, (fitted + batch - 1) / batch, batch,
+                    live => Trainer.Fit(network, train, trainingOptions with { Callbacks = [live, .. extra] }, state))
+                : Trainer.Fit(network, train, trainingOptions with { Callbacks = [progress, .. extra] }, state);
             if (savePath is not null)
             {
                 Nn.Checkpoints.Checkpoint.Save(savePath, model, state);
@@ -184,7 +188,7 @@ internal static class TrainCommand
                     epochs = history.Epochs, stopReason = history.StopReason.ToString(), seconds, testLoss = result.Loss, testAccuracy = result.Accuracy,
                     onnx = Path.GetFullPath(outputPath), parityMaxAbsoluteDifference = parity.MaxAbsoluteDifference, blas = network.Provider.ToString(),
                 };
-                File.WriteAllText(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                Nn.Files.AtomicFile.Write(reportPath, JsonSerializer.SerializeToUtf8Bytes(report, new JsonSerializerOptions { WriteIndented = true }));
                 output.WriteLine($"report    wrote {Path.GetFullPath(reportPath)}");
             }
             return parity.MaxAbsoluteDifference <= 1e-4 ? 0 : 1;
