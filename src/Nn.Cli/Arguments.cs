@@ -18,6 +18,14 @@ internal sealed class Arguments
 
     public string Command { get; }
 
+    /// <summary>Arguments already split by System.CommandLine: option name (without dashes) to its raw value, null for a flag.</summary>
+    public static Arguments FromValues(string command, IEnumerable<KeyValuePair<string, string?>> values)
+    {
+        var result = new Arguments(command);
+        foreach (var (name, value) in values) result._values[name] = value;
+        return result;
+    }
+
     public static Arguments Parse(string[] args, IReadOnlyDictionary<string, IReadOnlySet<string>> known, IReadOnlySet<string> flags)
     {
         string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "train";

@@ -25,5 +25,15 @@ internal static class ModelFiles
         throw new UsageException($"{path} already exists and was not written by Nn; choose another --output or pass --force to replace it.");
     }
 
+    /// <summary>A --plot path: it must name a PNG and be writable under the same rules as any output.</summary>
+    public static void CheckPlot(string path, bool force)
+    {
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"--plot writes a PNG; give a path ending in .png, not '{path}'.");
+        }
+        CheckWritable(path, force, onlyNnFiles: false);
+    }
+
     private static bool IsNnModel(string path) => Checkpoints.Checkpoint.HasMagic(path) || Export.OnnxImporter.ProducerOf(path) == "Nn";
 }

@@ -1,62 +1,68 @@
+using System.CommandLine;
 using Nn.Cli;
+using Nn.Cli.CommandLine;
 using Nn.Cli.Commands;
 using Nn.Data;
 using Nn.Export;
 using Nn.Native;
 using Nn.Training;
 
-// nn [command] [--option value ...]; the default command trains on the built-in digits.
-var commands = new Dictionary<string, (IReadOnlySet<string> Options, Func<Arguments, TextWriter, int> Run, string Help)>
+// nn [command] [--option value ...]; no command trains on the built-in digits. Parsing, help and completion come
+// from System.CommandLine (built from CommandCatalog); each command checks its own values.
+var commands = new Dictionary<string, Func<Arguments, TextWriter, int>>
 {
-    ["train"] = (TrainCommand.Options, TrainCommand.Run, "train a network (default: built-in digits), report test accuracy, export ONNX, check ONNX Runtime parity"),
-    ["import"] = (ImportCommand.Options, ImportCommand.Run, "read an ONNX MLP (e.g. from PyTorch) and check it against ONNX Runtime"),
-    ["gradcheck"] = (GradientCheckCommand.Options, GradientCheckCommand.Run, "verify backpropagation on a small random network"),
-    ["predict"] = (PredictCommand.Options, PredictCommand.Run, "predict a CSV of raw features with a checkpoint or ONNX model; CSV or JSON lines out"),
-    ["eval"] = (EvalCommand.Options, EvalCommand.Run, "score a checkpoint or ONNX classifier: accuracy, loss, per-class precision/recall/F1, confusion matrix"),
-    ["export"] = (ExportCommand.Options, ExportCommand.Run, "write a checkpoint's model as ONNX and check it against ONNX Runtime"),
-    ["serve"] = (ServeCommand.Options, ServeCommand.Run, "serve a checkpoint or ONNX model over HTTP on 127.0.0.1 (POST /predict, GET /health, GET /model)"),
-    ["info"] = (InfoCommand.Options, InfoCommand.Run, "show the BLAS provider, its threads and the CPU"),
+    ["train"] = TrainCommand.Run, ["predict"] = PredictCommand.Run, ["eval"] = EvalCommand.Run, ["export"] = ExportCommand.Run,
+    ["import"] = ImportCommand.Run, ["serve"] = ServeCommand.Run, ["gradcheck"] = GradientCheckCommand.Run, ["info"] = InfoCommand.Run,
 };
-IReadOnlySet<string> flags = new HashSet<string> { "force", "quiet", "watch", "verbose" };
-// --verbose is accepted by every command: it adds the stack trace to an error.
-bool verbose = args.Contains("--verbose");
-string[] commandArgs = args.Where(a => a != "--verbose").ToArray();
-
-if (args.Length > 0 && args[0] is "help" or "--help" or "-h")
+bool verbose = args.Contains(NnCommandLine.VerboseOption);
+string[] normalised = NnCommandLine.Normalise(args);
+RootCommand root = NnCommandLine.Build((name, arguments) => Execute(name, arguments));
+ParseResult parse = root.Parse(normalised);
+if (parse.Errors.Count > 0)
 {
-    Console.WriteLine("usage: nn [command] [--option value ...]");
-    foreach (var (name, command) in commands)
+    string command = parse.CommandResult.Command.Name;
+    string message = parse.Errors[0].Message;
+    try
     {
-        Console.WriteLine($"  {name,-10} {command.Help}");
-        Console.WriteLine($"  {"",-10} options: {string.Join(" ", command.Options.Order().Select(o => "--" + o))}");
+        // The hand-written checks name the problem more precisely ("--lr is given twice", "--epochs needs a value").
+        Arguments.Parse(normalised.Where(a => a != NnCommandLine.VerboseOption).ToArray(), CommandCatalog.OptionNames, CommandCatalog.Flags);
     }
-    Console.WriteLine($"--data takes {DataSources.Help}.");
-    Console.WriteLine("--verbose (any command) adds the stack trace to an error message.");
-    return 0;
-}
-
-try
-{
-    Arguments parsed = Arguments.Parse(commandArgs, commands.ToDictionary(c => c.Key, c => c.Value.Options), flags);
-    return commands[parsed.Command].Run(parsed, Console.Out);
-}
-catch (UsageException error)
-{
-    Console.Error.WriteLine($"nn: {error.Message}");
-    Console.Error.WriteLine("Run 'nn help' for the commands and options.");
+    catch (UsageException error)
+    {
+        message = error.Message;
+    }
+    string? unknown = parse.UnmatchedTokens.FirstOrDefault(t => t.StartsWith("--", StringComparison.Ordinal));
+    string? suggestion = unknown is null ? null : NnCommandLine.Suggest(command, unknown);
+    Console.Error.WriteLine($"nn: {message}{(suggestion is null ? "" : $" Did you mean {suggestion}?")}");
+    Console.Error.WriteLine($"Run 'nn {(command == root.Name ? "" : command + " ")}--help' for the options.");
     return 2;
 }
-catch (Exception error) when (error is DataFormatException or OnnxImportException or Nn.Checkpoints.CheckpointException or BlasProviderUnavailableException
-    or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
+return parse.Invoke();
+
+int Execute(string name, Arguments arguments)
 {
-    Console.Error.WriteLine($"nn: {error.Message}");
-    if (verbose) Console.Error.WriteLine(error);
-    return 1;
-}
-catch (Exception error)
-{
-    // Anything unforeseen is still one line; --verbose shows where it came from.
-    Console.Error.WriteLine($"nn: {error.GetType().Name}: {error.Message}");
-    Console.Error.WriteLine(verbose ? error.ToString() : "Run again with --verbose for the stack trace.");
-    return 1;
+    try
+    {
+        return commands[name](arguments, Console.Out);
+    }
+    catch (UsageException error)
+    {
+        Console.Error.WriteLine($"nn: {error.Message}");
+        Console.Error.WriteLine($"Run 'nn {name} --help' for the options.");
+        return 2;
+    }
+    catch (Exception error) when (error is DataFormatException or OnnxImportException or Nn.Checkpoints.CheckpointException or BlasProviderUnavailableException
+        or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
+    {
+        Console.Error.WriteLine($"nn: {error.Message}");
+        if (verbose) Console.Error.WriteLine(error);
+        return 1;
+    }
+    catch (Exception error)
+    {
+        // Anything unforeseen is still one line; --verbose shows where it came from.
+        Console.Error.WriteLine($"nn: {error.GetType().Name}: {error.Message}");
+        Console.Error.WriteLine(verbose ? error.ToString() : "Run again with --verbose for the stack trace.");
+        return 1;
+    }
 }

@@ -59,7 +59,7 @@ public sealed class PackagingTests(ITestOutputHelper log) : IDisposable
         string help = nn.StandardOutput.ReadToEnd();
         nn.WaitForExit();
         Assert.Equal(0, nn.ExitCode);
-        Assert.Contains("usage: nn [command]", help);
+        Assert.Contains("nn [command] [options]", help);
         Assert.Contains("serve", help);
     }
 }

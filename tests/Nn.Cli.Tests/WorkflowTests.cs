@@ -36,6 +36,12 @@ public sealed class WorkflowTests(ITestOutputHelper log) : ToolFolderTests(log, 
             Assert.Equal(int.Parse(csv[r + 1].Split(',')[0]), row.GetProperty("class").GetInt32());   // checkpoint and ONNX agree
         }
 
+        (code, string plotted) = Nn("eval", "--model", "digits.nnck", "--plot", "confusion.png");
+        Assert.Equal(0, code);
+        Assert.Contains("720×720 PNG", plotted);
+        byte[] png = File.ReadAllBytes(Path.Combine(Folder, "confusion.png"));
+        Assert.Equal(720, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+
         Assert.Equal(0, Nn("export", "--model", "digits.nnck", "--onnx", "again.onnx").Code);
         Assert.True(File.Exists(Path.Combine(Folder, "again.onnx")));
     }

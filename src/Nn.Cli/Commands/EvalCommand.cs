@@ -12,13 +12,15 @@ namespace Nn.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    public static readonly IReadOnlySet<string> Options = new HashSet<string> { "model", "data", "label", "seed", "blas", "threads" };
+    public static readonly IReadOnlySet<string> Options = new HashSet<string> { "model", "data", "label", "plot", "seed", "force", "blas", "threads" };
 
     public static int Run(Arguments args, TextWriter output)
     {
         string modelPath = args.OptionalText("model") ?? throw new UsageException("eval needs --model path/to/model (an Nn checkpoint or an ONNX file).");
         string source = args.Text("data", "digits");
         int seed = args.Int("seed", 1, 0);
+        string? plotPath = args.OptionalText("plot");
+        if (plotPath is not null) ModelFiles.CheckPlot(plotPath, args.Has("force"));
         InfoCommand.ConfigureBlas(args);
         using ServedModel served = ServedModel.Load(modelPath);
         Predictor predictor = served.Predictor;
@@ -72,6 +74,12 @@ internal static class EvalCommand
         for (int t = 0; t < classes; t++)
         {
             output.WriteLine($"{Truncate(predictor.ClassName(t)),-16} " + string.Join(" ", Enumerable.Range(0, classes).Select(p => $"{confusion[t, p],6}")));
+        }
+        if (plotPath is not null)
+        {
+            string[] names = Enumerable.Range(0, classes).Select(predictor.ClassName).ToArray();
+            Plots.ConfusionMatrixPlot.Save(plotPath, confusion, names, $"{data.Source}: accuracy {(double)correct / n:P2}");
+            output.WriteLine($"plot      wrote {Path.GetFullPath(plotPath)} ({Plots.ConfusionMatrixPlot.Size}×{Plots.ConfusionMatrixPlot.Size} PNG)");
         }
         return 0;
     }

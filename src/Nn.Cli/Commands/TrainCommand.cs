@@ -72,11 +72,7 @@ internal static class TrainCommand
         if (reportPath is not null) ModelFiles.CheckWritable(reportPath, args.Has("force"), onlyNnFiles: false);
         if (savePath is not null) ModelFiles.CheckWritable(savePath, args.Has("force"));
         string? plotPath = args.OptionalText("plot");
-        if (plotPath is not null)
-        {
-            if (!plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--plot writes a PNG; give a path ending in .png, not '{plotPath}'.");
-            ModelFiles.CheckWritable(plotPath, args.Has("force"), onlyNnFiles: false);
-        }
+        if (plotPath is not null) ModelFiles.CheckPlot(plotPath, args.Has("force"));
         Resume? resume = resumePath is null ? null : Resume.Load(resumePath);
         if (resume is not null) seed = resume.State.Seed;   // the data split and shuffles must be the original run's
         InfoCommand.ConfigureBlas(args);
