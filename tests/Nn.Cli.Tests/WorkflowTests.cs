@@ -89,4 +89,40 @@ public sealed class WorkflowTests(ITestOutputHelper log) : ToolFolderTests(log, 
         Assert.Equal(2, code);
         Assert.Contains("--plot writes a PNG", output);
     }
+
+    [Fact]
+    public void PredictReadsIdxImages()
+    {
+        Assert.Equal(0, Nn("train", "--quiet", "--epochs", "3", "--save", "d.nnck", "--output", "d.onnx").Code);
+        var random = new Random(5);
+        byte[] header = [0, 0, 0x08, 3, 0, 0, 0, 5, 0, 0, 0, 8, 0, 0, 0, 8];   // unsigned bytes, 5 images of 8 × 8
+        File.WriteAllBytes(Path.Combine(Folder, "images-idx3-ubyte"), [.. header, .. Enumerable.Range(0, 5 * 64).Select(_ => (byte)random.Next(17))]);
+        (int code, string output) = Nn("predict", "--model", "d.nnck", "--data", "images-idx3-ubyte", "--output", "p.jsonl");
+        Assert.Equal(0, code);
+        Assert.Contains("5 samples", output);
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(Folder, "p.jsonl")).Length);
+    }
+
+    [Fact]
+    public void TheWorkflowOnACsvWithStringLabels()
+    {
+        // Three well-separated classes in four features, labels as words, in the label column "species".
+        var random = new Random(3);
+        string[] species = ["setosa", "versicolor", "virginica"];
+        string Row(int c) => string.Join(",", Enumerable.Range(0, 4).Select(f => (c * 3 + f * 0.5 + random.NextDouble()).ToString("F3", System.Globalization.CultureInfo.InvariantCulture)));
+        var rows = Enumerable.Range(0, 150).Select(i => (Class: i % 3, Text: Row(i % 3))).ToArray();
+        File.WriteAllLines(Path.Combine(Folder, "flowers.csv"), ["a,b,c,d,species", .. rows.Select(r => $"{r.Text},{species[r.Class]}")]);
+        File.WriteAllLines(Path.Combine(Folder, "unlabelled.csv"), ["a,b,c,d", .. rows.Take(9).Select(r => r.Text)]);
+
+        Assert.Equal(0, Nn("train", "--quiet", "--data", "flowers.csv", "--label", "species", "--epochs", "40", "--save", "f.nnck", "--output", "f.onnx").Code);
+        Assert.Equal(0, Nn("predict", "--model", "f.nnck", "--data", "unlabelled.csv", "--output", "f.csv").Code);
+        string[] predicted = File.ReadAllLines(Path.Combine(Folder, "f.csv"));
+        Assert.Equal("class,name,p_setosa,p_versicolor,p_virginica", predicted[0]);
+        for (int r = 0; r < 9; r++) Assert.Equal(species[rows[r].Class], predicted[r + 1].Split(',')[1]);
+        (int code, string evaluated) = Nn("eval", "--model", "f.onnx", "--data", "flowers.csv", "--label", "species");
+        Assert.Equal(0, code);
+        Assert.Contains("on flowers.csv: 150 samples", evaluated.Replace(Path.Combine(Folder, ""), ""));
+        Assert.Contains("accuracy 100.00 %", evaluated);
+        Assert.Equal(0, Nn("export", "--model", "f.nnck", "--onnx", "f2.onnx").Code);
+    }
 }

@@ -41,7 +41,7 @@ internal static class CommandCatalog
         new("predict", "predict a CSV of raw features with a checkpoint or ONNX model; CSV or JSON lines out",
         [
             new("model", "an Nn checkpoint or an ONNX file (Nn's or a PyTorch MLP)"),
-            new("data", "CSV of raw features, one sample per line, optional header (.gz accepted)"),
+            new("data", "raw features: a CSV (one sample per line, optional header) or an IDX images file (.gz accepted)"),
             new("output", "file to write", "standard output"),
             new("format", "output format", "csv (jsonl when --output ends in .jsonl)", ["csv", "jsonl"]),
             new("batch", "samples per batch", "1024"),

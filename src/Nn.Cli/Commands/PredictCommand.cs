@@ -49,9 +49,10 @@ internal static class PredictCommand
         return 0;
     }
 
-    /// <summary>Streams the CSV through the predictor in batches; calls <paramref name="emit"/> per sample in order.</summary>
+    /// <summary>Streams the data (CSV, or an IDX images file) through the predictor in batches; calls <paramref name="emit"/> per sample in order.</summary>
     internal static int Predict(Predictor predictor, string path, int batch, Action<int, ReadOnlySpan<float>> emit)
     {
+        if (IsIdx(path)) return PredictIdx(predictor, path, batch, emit);
         int d = predictor.InputSize, k = predictor.OutputSize;
         float[] inputs = new float[batch * d], outputs = new float[batch * k];
         int rows = 0, total = 0, lineNumber = 0;
@@ -86,6 +87,38 @@ internal static class PredictCommand
         Flush();
         if (total == 0) throw new UsageException($"{path} holds no samples.");
         return total;
+    }
+
+    // IDX (MNIST format) files start with two zero bytes, a type code and a rank; compressed ones with the gzip magic and an idx name.
+    private static bool IsIdx(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.Contains("-idx") || name.EndsWith(".idx", StringComparison.Ordinal) || name.EndsWith(".idx.gz", StringComparison.Ordinal)) return true;
+        using FileStream file = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return file.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 && head[3] >= 2;
+    }
+
+    private static int PredictIdx(Predictor predictor, string path, int batch, Action<int, ReadOnlySpan<float>> emit)
+    {
+        (Nn.Native.Memory.AlignedBuffer<float> features, int count, int d) = Nn.Data.IdxReader.LoadFeatures<float>(path);
+        using (features)
+        {
+            if (d != predictor.InputSize)
+            {
+                throw new UsageException($"{path} holds samples of {d} values, but the model takes {predictor.InputSize} features.");
+            }
+            int k = predictor.OutputSize;
+            var outputs = new float[Math.Min(batch, Math.Max(1, count)) * k];
+            for (int start = 0; start < count; start += batch)
+            {
+                int rows = Math.Min(batch, count - start);
+                predictor.Predict(features.Span.Slice(start * d, rows * d), outputs.AsSpan(0, rows * k), rows);
+                for (int r = 0; r < rows; r++) emit(start + r, outputs.AsSpan(r * k, k));
+            }
+            if (count == 0) throw new UsageException($"{path} holds no samples.");
+            return count;
+        }
     }
 
     // Lines of a text file, gunzipped when it starts with the gzip magic.

@@ -61,6 +61,19 @@ public static class IdxReader
         }
     }
 
+    /// <summary>
+    /// Loads an images file alone (idx with ≥ 2 dimensions, flattened per sample) as raw features, for prediction:
+    /// returns the pixels (count × features, row-major) in an aligned buffer the caller owns.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is malformed.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static (AlignedBuffer<T> Features, int Count, int FeatureCount) LoadFeatures<T>(string imagesPath, long maxElements = DefaultMaxElements)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using FileStream images = OpenFile(imagesPath);
+        return ReadImages<T>(images, imagesPath, maxElements);
+    }
+
     /// <summary>Reads an idx1 label file; every label must be below <paramref name="classes"/>.</summary>
     internal static byte[] ReadLabels(Stream stream, string name, int classes, long maxElements)
     {
