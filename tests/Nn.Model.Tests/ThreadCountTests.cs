@@ -47,4 +47,36 @@ public sealed class ThreadCountTests
         network.ComputeGradients(x, y, 128, new CategoricalCrossEntropy(), 1e-3);
         return network.Gradients.ToArray();
     }
+
+    [Theory]
+    [MemberData(nameof(ProviderAvailability.AllKinds), MemberType = typeof(ProviderAvailability))]
+    public void SameSeedProviderAndThreadCountGiveBitIdenticalTraining(BlasProviderKind kind)
+    {
+        BlasProvider provider = ProviderAvailability.Require(kind);
+        int original = provider.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                provider.Threads = threads;
+                Assert.Equal(Train(provider), Train(provider));
+            }
+        }
+        finally
+        {
+            provider.Threads = original;
+        }
+    }
+
+    private static float[] Train(BlasProvider provider)
+    {
+        using Nn.Data.DataSet<float> data = Nn.Data.Synthetic.Blobs<float>(256, seed: 3, classes: 4, features: 20);
+        using var network = new Network<float>(new Sequential(new Dense(20, 64), new Tanh(), new Dense(64, 4), new Softmax()),
+            new NetworkOptions { Seed = 7, Provider = provider });
+        Nn.Training.Trainer.Fit(network, data, new Nn.Training.TrainingOptions
+        {
+            Loss = new CategoricalCrossEntropy(), Optimizer = new Nn.Training.RmsProp(1e-3), Epochs = 3, BatchSize = 32, Seed = 5,
+        });
+        return network.Parameters.ToArray();
+    }
 }

@@ -86,8 +86,13 @@ public sealed class CsvReaderTests
     [Fact]
     public void CompressedCsvIsRead()
     {
-        byte[] gz = IdxFiles.Gzip(Encoding.UTF8.GetBytes("1,2,0\n3,4,1\n"));
-        using var data = CsvReader.Load<float>(new MemoryStream(gz), "data.csv.gz");
-        Assert.Equal(2, data.Count);
+        byte[] text = Encoding.UTF8.GetBytes("1.5,2,0\n3,-4.25,1\n7,8,0\n");
+        using var data = CsvReader.Load<float>(new MemoryStream(IdxFiles.Gzip(text)), "data.csv.gz");
+        using var plain = CsvReader.Load<float>(new MemoryStream(text), "data.csv");
+        Assert.Equal(3, data.Count);
+        Assert.Equal([1.5f, 2, 3, -4.25f, 7, 8], data.Features.ToArray());
+        Assert.Equal([0, 1, 0], data.Labels.ToArray());
+        Assert.Equal(plain.Features.ToArray(), data.Features.ToArray());
+        Assert.Equal(plain.Targets.ToArray(), data.Targets.ToArray());
     }
 }

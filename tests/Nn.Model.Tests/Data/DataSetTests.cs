@@ -109,9 +109,31 @@ public sealed class DataSetTests
     [Fact]
     public void BlobsAreLinearlySeparableByNearestCentre()
     {
-        using DataSet<double> blobs = Synthetic.Blobs<double>(400, seed: 2, classes: 3, spread: 2.0);
+        // Two blobs at the default spread: the perceptron rule converges (zero mistakes in an epoch), which happens
+        // only on linearly separable data.
+        using DataSet<double> blobs = Synthetic.Blobs<double>(400, seed: 2);
         Assert.Equal(400, blobs.Count);
-        Assert.Equal(3, blobs.TargetCount);
+        Assert.Equal(2, blobs.TargetCount);
+        var perceptron = new Nn.Models.Perceptron(2);
+        Nn.Models.PerceptronResult result = perceptron.Fit(blobs, maxEpochs: 200, shuffleSeed: 1);
+        Assert.True(result.Converged, $"mistakes per epoch: {string.Join(", ", result.MistakesPerEpoch.Take(20))}");
+
+        // And every sample is nearer its own class's mean than the other's.
+        double[] x = blobs.Features.ToArray();
+        int[] labels = blobs.Labels.ToArray();
+        var means = new double[2, 2];
+        var counts = new int[2];
+        for (int i = 0; i < blobs.Count; i++)
+        {
+            counts[labels[i]]++;
+            for (int f = 0; f < 2; f++) means[labels[i], f] += x[i * 2 + f];
+        }
+        for (int c = 0; c < 2; c++) for (int f = 0; f < 2; f++) means[c, f] /= counts[c];
+        for (int i = 0; i < blobs.Count; i++)
+        {
+            double Distance(int c) => Math.Pow(x[i * 2] - means[c, 0], 2) + Math.Pow(x[i * 2 + 1] - means[c, 1], 2);
+            Assert.True(Distance(labels[i]) < Distance(1 - labels[i]), $"sample {i} is nearer the other class's centre");
+        }
     }
 
     [Fact]

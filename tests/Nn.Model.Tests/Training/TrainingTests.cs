@@ -56,7 +56,7 @@ public sealed class TrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SameSeedProviderAndThreadsGiveBitIdenticalWeights()
+    public void SameSeedAndDefaultProviderGiveBitIdenticalWeights()
     {
         (DataSet<float> train, DataSet<float> test) = ScaledDigits();
         using (train)
