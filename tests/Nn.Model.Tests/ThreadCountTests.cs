@@ -14,22 +14,28 @@ public sealed class ThreadCountTests
 {
     [Theory]
     [MemberData(nameof(ProviderAvailability.AllKinds), MemberType = typeof(ProviderAvailability))]
-    public void OneThreadAndTwoGiveTheSameGradients(BlasProviderKind kind)
+    public void OneThreadAndTwoGiveTheSameGradients(BlasProviderKind kind) => WithProvider(kind, provider =>
+    {
+        float[] one = Gradients(provider, 1), two = Gradients(provider, 2);
+        if (kind == BlasProviderKind.Managed)
+        {
+            Assert.Equal(one, two);
+            return;
+        }
+        double worst = 0;
+        for (int i = 0; i < one.Length; i++) worst = Math.Max(worst, Math.Abs(one[i] - two[i]) / Math.Max(1e-3, Math.Abs(one[i])));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{kind}: largest relative difference between 1 and 2 threads {worst:E2}");
+        Assert.True(worst < 1e-5, $"{kind}: 1 and 2 threads differ by {worst:E2} (relative)");
+    });
+
+    // Runs a check on a provider and puts its process-wide thread count back afterwards.
+    private static void WithProvider(BlasProviderKind kind, Action<BlasProvider> check)
     {
         BlasProvider provider = ProviderAvailability.Require(kind);
         int original = provider.Threads;
         try
         {
-            float[] one = Gradients(provider, 1), two = Gradients(provider, 2);
-            if (kind == BlasProviderKind.Managed)
-            {
-                Assert.Equal(one, two);
-                return;
-            }
-            double worst = 0;
-            for (int i = 0; i < one.Length; i++) worst = Math.Max(worst, Math.Abs(one[i] - two[i]) / Math.Max(1e-3, Math.Abs(one[i])));
-            TestContext.Current.TestOutputHelper?.WriteLine($"{kind}: largest relative difference between 1 and 2 threads {worst:E2}");
-            Assert.True(worst < 1e-5, $"{kind}: 1 and 2 threads differ by {worst:E2} (relative)");
+            check(provider);
         }
         finally
         {
@@ -50,23 +56,14 @@ public sealed class ThreadCountTests
 
     [Theory]
     [MemberData(nameof(ProviderAvailability.AllKinds), MemberType = typeof(ProviderAvailability))]
-    public void SameSeedProviderAndThreadCountGiveBitIdenticalTraining(BlasProviderKind kind)
+    public void SameSeedProviderAndThreadCountGiveBitIdenticalTraining(BlasProviderKind kind) => WithProvider(kind, provider =>
     {
-        BlasProvider provider = ProviderAvailability.Require(kind);
-        int original = provider.Threads;
-        try
+        foreach (int threads in new[] { 1, 2 })
         {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                provider.Threads = threads;
-                Assert.Equal(Train(provider), Train(provider));
-            }
+            provider.Threads = threads;
+            Assert.Equal(Train(provider), Train(provider));
         }
-        finally
-        {
-            provider.Threads = original;
-        }
-    }
+    });
 
     private static float[] Train(BlasProvider provider)
     {
