@@ -88,7 +88,7 @@ internal static class CheckpointDecoder
 
         byte scalingKind = cursor.Byte();
         if (!Enum.IsDefined((ScalingKind)scalingKind)) throw new FormatException($"unknown scaling kind {scalingKind}");
-        int features = cursor.Count("scaler features", minimumBytesEach: 16);
+        int features = cursor.Count("scaler feature count", minimumBytesEach: 16);
         double[] scale = cursor.Doubles(features), shift = cursor.Doubles(features);
         FeatureScaler scaler = FeatureScaler.FromParameters((ScalingKind)scalingKind, scale, shift);
 
@@ -129,7 +129,7 @@ internal static class CheckpointDecoder
     private static TrainingState<T> DecodeTraining<T>(ref Cursor cursor, int parameterCount) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string name = cursor.String("optimizer name");
-        int valueCount = cursor.Count("optimizer hyperparameters", minimumBytesEach: 8);
+        int valueCount = cursor.Count("optimizer hyperparameter count", minimumBytesEach: 8);
         var description = new OptimizerDescription(name, cursor.Doubles(valueCount));
         string lossName = cursor.String("loss name");
         double l2 = cursor.Double();
@@ -165,7 +165,7 @@ internal static class CheckpointDecoder
             state.BestMetric = bestMetric;
             state.SinceBest = sinceBest;
             state.BestEpoch = bestEpoch == 0 ? null : bestEpoch;
-            int records = cursor.Count("history records", minimumBytesEach: 60);
+            int records = cursor.Count("history record count", minimumBytesEach: 60);
             for (int i = 0; i < records; i++)
             {
                 int number = cursor.Int32();
@@ -205,13 +205,22 @@ internal static class CheckpointDecoder
         public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
         /// <summary>Reads a count and checks that that many items of at least <paramref name="minimumBytesEach"/> bytes fit in what remains.</summary>
-        public int Count(string what, int minimumBytesEach) => CheckCount(Int32(), what, minimumBytesEach);
+        public int Count(string what, int minimumBytesEach)
+        {
+            long at = Offset;
+            int count = Int32();
+            if (count < 0 || (long)count * minimumBytesEach > Remaining)
+            {
+                throw new FormatException($"its {what} {count} at offset {at} does not fit in the {Remaining} bytes left");
+            }
+            return count;
+        }
 
         public readonly int CheckCount(int count, string what, int minimumBytesEach)
         {
             if (count < 0 || (long)count * minimumBytesEach > Remaining)
             {
-                throw new FormatException($"its {what} count {count} does not fit in the {Remaining} bytes left at offset {Offset}");
+                throw new FormatException($"its {what} count {count} does not fit in the {Remaining} bytes left");
             }
             return count;
         }
@@ -225,10 +234,11 @@ internal static class CheckpointDecoder
 
         public string String(string what)
         {
+            long at = Offset;   // messages point at the field, not past it
             int length = Int32();
             if (length < 0 || length > CheckpointFormat.MaxStringBytes || length > Remaining)
             {
-                throw new FormatException($"its {what} claims {length} bytes at offset {Offset}");
+                throw new FormatException($"its {what} claims {length} bytes at offset {at}");
             }
             try
             {
@@ -236,7 +246,7 @@ internal static class CheckpointDecoder
             }
             catch (DecoderFallbackException)
             {
-                throw new FormatException($"its {what} at offset {Offset} is not UTF-8");
+                throw new FormatException($"its {what} at offset {at} is not UTF-8");
             }
         }
 
