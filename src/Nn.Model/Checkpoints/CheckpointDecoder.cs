@@ -92,12 +92,13 @@ internal static class CheckpointDecoder
         double[] scale = cursor.Doubles(features), shift = cursor.Doubles(features);
         FeatureScaler scaler = FeatureScaler.FromParameters((ScalingKind)scalingKind, scale, shift);
 
+        long classCountAt = cursor.Position;
         int classCount = cursor.Int32();
         if (classCount < -1) throw new FormatException($"class count {classCount}");
         string[]? classNames = null;
         if (classCount >= 0)
         {
-            classNames = new string[cursor.CheckCount(classCount, "class names", minimumBytesEach: 4)];
+            classNames = new string[cursor.CheckCount(classCount, "class name count", minimumBytesEach: 4, classCountAt)];
             for (int i = 0; i < classCount; i++) classNames[i] = cursor.String("class name");
         }
 
@@ -208,7 +209,12 @@ internal static class CheckpointDecoder
         public int Count(string what, int minimumBytesEach)
         {
             long at = Offset;
-            int count = Int32();
+            return CheckCount(Int32(), what, minimumBytesEach, at);
+        }
+
+        /// <summary>Checks that <paramref name="count"/> items of at least <paramref name="minimumBytesEach"/> bytes fit in what remains; <paramref name="at"/> is where the count was stored.</summary>
+        public readonly int CheckCount(int count, string what, int minimumBytesEach, long at)
+        {
             if (count < 0 || (long)count * minimumBytesEach > Remaining)
             {
                 throw new FormatException($"its {what} {count} at offset {at} does not fit in the {Remaining} bytes left");
@@ -216,18 +222,9 @@ internal static class CheckpointDecoder
             return count;
         }
 
-        public readonly int CheckCount(int count, string what, int minimumBytesEach)
-        {
-            if (count < 0 || (long)count * minimumBytesEach > Remaining)
-            {
-                throw new FormatException($"its {what} count {count} does not fit in the {Remaining} bytes left");
-            }
-            return count;
-        }
-
         public double[] Doubles(int count)
         {
-            var values = new double[CheckCount(count, "values", 8)];
+            var values = new double[CheckCount(count, "value count", 8, Offset)];
             for (int i = 0; i < count; i++) values[i] = Double();
             return values;
         }
@@ -260,6 +257,9 @@ internal static class CheckpointDecoder
             }
             Take(checked(count * Marshal.SizeOf<T>())).CopyTo(MemoryMarshal.AsBytes(destination));
         }
+
+        /// <summary>The file offset of the next field.</summary>
+        public readonly long Position => Offset;
 
         private readonly long Offset => CheckpointFormat.HeaderSize + _position;
 

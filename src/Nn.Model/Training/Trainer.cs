@@ -24,9 +24,10 @@ public static class Trainer
     public static History Fit<T>(Network<T> network, DataSet<T> training, TrainingOptions options, DataSet<T>? validation = null,
         CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
-        using var state = new TrainingState<T>(options, Math.Max(1, network?.ParameterCount ?? 1));
-        return Fit(network!, training, options, state, validation, cancellationToken);
+        using var state = new TrainingState<T>(options, network.ParameterCount);
+        return Fit(network, training, options, state, validation, cancellationToken);
     }
 
     /// <summary>

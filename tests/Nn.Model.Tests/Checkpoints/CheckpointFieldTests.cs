@@ -186,7 +186,7 @@ public sealed class CheckpointFieldTests
         { "short", "it is 40 bytes long, shorter than any checkpoint (52)" },
         { "layer count", "its layer count 1000000 at offset 49 does not fit in the" },
         { "ten layers", "its layer count 10 at offset 49 does not fit in the" },
-        { "class names", "its class names count 1000 does not fit in the" },
+        { "class names", "its class name count 1000 at offset 107 does not fit in the" },
         { "big layer", "its architecture 100000-2 (Softmax) needs 200002 parameters but only" },
         { "empty payload", "it ends early: 4 bytes needed at offset 20, 0 left" },
     };
