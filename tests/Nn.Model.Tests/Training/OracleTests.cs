@@ -11,8 +11,14 @@ namespace Nn.Model.Tests.Training;
 /// </summary>
 public sealed class OracleTests
 {
-    private static readonly double[][] Gradients = [[0.5, -1.0, 2.0, 0.0], [0.25, 0.5, -1.5, 1.0], [-0.75, 0.1, 0.3, -2.0], [1.0, -0.2, 0.0, 0.4]];
-    private static readonly double[] Start = [0.1, -0.2, 0.3, 0.05];
+    // Seven parameters: the vectorised body takes the first four (or none), the scalar tail the rest, so both are checked.
+    private const int N = 7;
+    private static readonly double[][] Gradients =
+    [
+        [0.5, -1.0, 2.0, 0.0, 0.3, -0.6, 1.2], [0.25, 0.5, -1.5, 1.0, -0.4, 0.0, 0.9],
+        [-0.75, 0.1, 0.3, -2.0, 0.8, 0.2, -1.1], [1.0, -0.2, 0.0, 0.4, -0.3, 1.5, 0.05],
+    ];
+    private static readonly double[] Start = [0.1, -0.2, 0.3, 0.05, -0.4, 0.25, 0.0];
 
     public static TheoryData<string> Rules => new("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw");
 
@@ -21,13 +27,13 @@ public sealed class OracleTests
     public void FourStepsOfEveryRuleMatchAnIndependentImplementation(string rule)
     {
         (Optimizer optimizer, Func<double[], double[], int, double[]> reference) = Make(rule);
-        using OptimizerState<double> state = optimizer.CreateState<double>(4);
+        using OptimizerState<double> state = optimizer.CreateState<double>(N);
         double[] engine = (double[])Start.Clone(), oracle = (double[])Start.Clone();
         for (int t = 0; t < Gradients.Length; t++)
         {
             state.Step(engine, Gradients[t], 0.1);
             oracle = reference(oracle, Gradients[t], t + 1);
-            for (int i = 0; i < 4; i++) Assert.Equal(oracle[i], engine[i], 1e-12);
+            for (int i = 0; i < N; i++) Assert.Equal(oracle[i], engine[i], 1e-12);
         }
         Assert.Equal(4, state.Steps);
     }
@@ -36,7 +42,7 @@ public sealed class OracleTests
     private static (Optimizer, Func<double[], double[], int, double[]>) Make(string rule)
     {
         const double lr = 0.1;
-        double[] m = new double[4], v = new double[4];
+        double[] m = new double[N], v = new double[N];
         switch (rule)
         {
             case "sgd":
@@ -46,19 +52,19 @@ public sealed class OracleTests
                 bool nesterov = rule == "nesterov";
                 return (new GradientDescent(lr, 0.9, nesterov), (p, g, _) =>
                 {
-                    for (int i = 0; i < 4; i++) m[i] = 0.9 * m[i] + g[i];   // PyTorch's velocity: v ← μv + g
+                    for (int i = 0; i < N; i++) m[i] = 0.9 * m[i] + g[i];   // PyTorch's velocity: v ← μv + g
                     return p.Select((x, i) => x - lr * (nesterov ? g[i] + 0.9 * m[i] : m[i])).ToArray();
                 });
             case "adagrad":
                 return (new Adagrad(lr, 1e-10), (p, g, _) =>
                 {
-                    for (int i = 0; i < 4; i++) v[i] += g[i] * g[i];       // the sum keeps growing
+                    for (int i = 0; i < N; i++) v[i] += g[i] * g[i];       // the sum keeps growing
                     return p.Select((x, i) => x - lr * g[i] / (Math.Sqrt(v[i]) + 1e-10)).ToArray();
                 });
             case "rmsprop":
                 return (new RmsProp(lr, 0.9, 1e-8), (p, g, _) =>
                 {
-                    for (int i = 0; i < 4; i++) v[i] = 0.9 * v[i] + 0.1 * g[i] * g[i];
+                    for (int i = 0; i < N; i++) v[i] = 0.9 * v[i] + 0.1 * g[i] * g[i];
                     return p.Select((x, i) => x - lr * g[i] / (Math.Sqrt(v[i]) + 1e-8)).ToArray();
                 });
             default:
@@ -66,7 +72,7 @@ public sealed class OracleTests
                 Optimizer optimizer = rule == "adamw" ? new AdamW(lr, decay) : new Adam(lr);
                 return (optimizer, (p, g, t) =>
                 {
-                    for (int i = 0; i < 4; i++)
+                    for (int i = 0; i < N; i++)
                     {
                         m[i] = 0.9 * m[i] + 0.1 * g[i];
                         v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
