@@ -37,6 +37,7 @@ internal static class CommandCatalog
             new("report", "JSON report of the run"),
             Force, Blas, Threads,
             OptionHelp.Flag("quiet", "print every tenth epoch only"),
+            OptionHelp.Flag("distributed", "data-parallel over the ranks of mpirun -np N (Open MPI); rank 0 prints and writes the files"),
         ]),
         new("predict", "predict a CSV of raw features with a checkpoint or ONNX model; CSV or JSON lines out",
         [

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Nn.Data;
 using Nn.Export;
+using Nn.Native.Distributed;
 using Nn.Training;
 
 namespace Nn.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class TrainCommand
     public static readonly IReadOnlySet<string> Options = new HashSet<string>
     {
         "data", "label", "task", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch", "l2", "seed", "scaling",
-        "validation", "patience", "output", "force", "report", "blas", "threads", "quiet", "save", "resume", "plot",
+        "validation", "patience", "output", "force", "report", "blas", "threads", "quiet", "save", "resume", "plot", "distributed",
     };
 
     // What a checkpoint fixes: giving these with --resume would silently be ignored or break the resumed run.
@@ -40,8 +41,13 @@ internal static class TrainCommand
         ["adam"] = "adam", ["adamw"] = "adamw", ["sgd"] = "sgd", ["momentum"] = "momentum", ["nesterov"] = "nesterov", ["rmsprop"] = "rmsprop", ["adagrad"] = "adagrad",
     };
 
-    public static int Run(Arguments args, TextWriter output)
+    public static int Run(Arguments args, TextWriter output) =>
+        args.Has("distributed") ? DistributedRun.Run(args, output, Train) : Train(args, output, null);
+
+    private static int Train(Arguments args, TextWriter output, MpiCommunicator? world)
     {
+        // Under mpirun every rank trains; rank 0 alone prints and writes files.
+        bool writer = world is null || world.Rank == 0;
         // Everything is parsed and checked before any work starts.
         string source = args.Text("data", "digits");
         string? resumePath = args.OptionalText("resume");
@@ -68,14 +74,18 @@ internal static class TrainCommand
         string outputPath = args.Text("output", "nn-model.onnx");
         string? reportPath = args.OptionalText("report");
         bool quiet = args.Has("quiet");
-        ModelFiles.CheckWritable(outputPath, args.Has("force"));
-        if (reportPath is not null) ModelFiles.CheckWritable(reportPath, args.Has("force"), onlyNnFiles: false);
-        if (savePath is not null) ModelFiles.CheckWritable(savePath, args.Has("force"));
         string? plotPath = args.OptionalText("plot");
-        if (plotPath is not null) ModelFiles.CheckPlot(plotPath, args.Has("force"));
-        Resume? resume = resumePath is null ? null : Resume.Load(resumePath);
+        if (writer)
+        {
+            ModelFiles.CheckWritable(outputPath, args.Has("force"));
+            if (reportPath is not null) ModelFiles.CheckWritable(reportPath, args.Has("force"), onlyNnFiles: false);
+            if (savePath is not null) ModelFiles.CheckWritable(savePath, args.Has("force"));
+            if (plotPath is not null) ModelFiles.CheckPlot(plotPath, args.Has("force"));
+        }
+        Resume? resume = resumePath is null ? null : Resume.Load(resumePath, world);
         if (resume is not null) seed = resume.State.Seed;   // the data split and shuffles must be the original run's
         InfoCommand.ConfigureBlas(args);
+        if (world is not null) DistributedRun.ShareCores(args);
         if (patience > 0 && validation == 0)
         {
             throw new UsageException("--patience needs validation data; set --validation above 0.");
@@ -133,7 +143,8 @@ internal static class TrainCommand
             };
             output.WriteLine($"data      {train.Source}: {train.Count} training / {test.Count} test samples, {train.FeatureCount} features, {(classification ? $"{train.TargetCount} classes" : "regression")}");
             output.WriteLine($"network   {architecture}, {network.ParameterCount:N0} parameters, {loss}, {optimizer}, batch {batch}, L2 {l2}, scaling {scaling}");
-            output.WriteLine($"blas      {network.Provider.Name} ({network.Provider.Threads} threads)");
+            output.WriteLine($"blas      {network.Provider.Name} ({network.Provider.Threads} threads{(world is null ? "" : " per rank")})");
+            if (world is not null) output.WriteLine($"mpi       {world.Size} ranks, {world.Description}; each computes 1/{world.Size} of every batch of {batch}");
 
             using var model = resume?.Model ?? new TrainedModel<float>(network, scaler, train.ClassNames,
                 $"{architecture}; {loss}; {optimizer}; batch {batch}; L2 {l2}; data {train.Source}; seed {seed}");
@@ -143,15 +154,23 @@ internal static class TrainCommand
             {
                 Loss = loss, Optimizer = optimizer, Epochs = epochs, BatchSize = batch, L2 = l2, Seed = seed, ValidationSplit = validation,
                 EarlyStopping = patience > 0 ? new EarlyStopping { Patience = patience } : null,
+                Communicator = world,
             };
             using TrainingState<float> state = resume?.State ?? new TrainingState<float>(trainingOptions, network.ParameterCount);
             if (resume is not null) output.WriteLine($"resume    {resumePath}: {state.Epoch} epochs done, continuing to {epochs}");
-            TrainingCallback[] extra = savePath is null ? [] : [new SaveEachEpoch(savePath, model, state)];
+            var steps = new StepLosses();
+            TrainingCallback[] extra = savePath is null ? [steps] : [steps, new SaveEachEpoch(savePath, model, state)];
             int fitted = validation > 0 ? train.Count - (int)Math.Round(train.Count * validation) : train.Count;
             History history = !quiet && output == Console.Out && LiveProgress.Available
                 ? LiveProgress.Run(epochs, (fitted + batch - 1) / batch, batch,
                     live => Trainer.Fit(network, train, trainingOptions with { Callbacks = [live, .. extra] }, state))
                 : Trainer.Fit(network, train, trainingOptions with { Callbacks = [progress, .. extra] }, state);
+            string[]? replicas = world is null ? null : DistributedRun.ReplicaHashes(world, network.Parameters);
+            if (!writer) return 0;
+            if (replicas is not null)
+            {
+                output.WriteLine($"replicas  {replicas.Length} ranks hold identical weights (SHA-256 {replicas[0][..16]}…); all-reduce took {history.Communication.TotalSeconds:F2} s on rank 0");
+            }
             if (savePath is not null)
             {
                 Nn.Checkpoints.Checkpoint.Save(savePath, model, state);
@@ -183,6 +202,8 @@ internal static class TrainCommand
                     data = train.Source, architecture = architecture.ToString(), parameters = network.ParameterCount, loss = loss.ToString(), optimizer = optimizer.ToString(),
                     epochs = history.Epochs, stopReason = history.StopReason.ToString(), seconds, testLoss = result.Loss, testAccuracy = result.Accuracy,
                     onnx = Path.GetFullPath(outputPath), parityMaxAbsoluteDifference = parity.MaxAbsoluteDifference, blas = network.Provider.ToString(),
+                    batchLosses = steps.Losses,
+                    distributed = world is null ? null : new { ranks = world.Size, library = world.Description, communicationSeconds = history.Communication.TotalSeconds, replicaWeightHashes = replicas },
                 };
                 Nn.Files.AtomicFile.Write(reportPath, JsonSerializer.SerializeToUtf8Bytes(report, new JsonSerializerOptions { WriteIndented = true }));
                 output.WriteLine($"report    wrote {Path.GetFullPath(reportPath)}");
@@ -206,9 +227,12 @@ internal static class TrainCommand
 
         public Loss Loss { get; } = loss;
 
-        public static Resume Load(string path)
+        public static Resume Load(string path, MpiCommunicator? world)
         {
-            (TrainedModel<float> model, TrainingState<float>? state) = Nn.Checkpoints.Checkpoint.Load<float>(path);
+            // In a distributed run rank 0 reads the file and sends its bytes: the other machines need no copy.
+            (TrainedModel<float> model, TrainingState<float>? state) = world is null
+                ? Nn.Checkpoints.Checkpoint.Load<float>(path)
+                : Nn.Checkpoints.Checkpoint.Load<float>(DistributedRun.BroadcastFile(world, path), path);
             if (state is null)
             {
                 model.Dispose();
@@ -232,6 +256,14 @@ internal static class TrainCommand
                     $"but {train.Source} has {train.FeatureCount} features and {train.TargetCount} targets; resume with the data it was trained on.");
             }
         }
+    }
+
+    /// <summary>Every step's cost, for the report (the loss curve at step resolution).</summary>
+    private sealed class StepLosses : TrainingCallback
+    {
+        public List<double> Losses { get; } = new(1024);
+
+        public override void OnBatchEnd(BatchRecord batch) => Losses.Add(batch.Loss);
     }
 
     private sealed class EpochPrinter(TextWriter output, int epochs, bool quiet) : TrainingCallback

@@ -33,6 +33,12 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private readonly SingleThreadGuard _guard = new($"Network<{typeof(T).Name}>");
     private int _lastBatch;
 
+    /// <summary>
+    /// Slots after the gradient slab for a step's statistics (loss sum, correct count, stop flag), so that data-parallel
+    /// training sums gradients and statistics across ranks in one collective call.
+    /// </summary>
+    internal const int StatisticsSlots = 3;
+
     /// <summary>Builds a network and initialises its weights (biases start at zero).</summary>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
     public Network(Sequential architecture, NetworkOptions? options = null)
@@ -50,7 +56,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         _slopes = architecture.Blocks.Select(b => T.CreateChecked(b.Activation.Slope)).ToArray();
         _hasStep = _activations.Contains(ActivationKind.Step);
         _parameters = new AlignedBuffer<T>(parameterCount);
-        _gradients = new AlignedBuffer<T>(parameterCount);
+        _gradients = new AlignedBuffer<T>(parameterCount + StatisticsSlots);
         Initializer = options.Initializer;
         Initialize(options.Initializer, options.Seed);
     }
@@ -97,7 +103,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         get
         {
             _guard.Check(nameof(Gradients));
-            return _gradients.Span;
+            return _gradients.Slice(0, _parameters.Length);
         }
     }
 
@@ -181,7 +187,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         bool entered = _guard.Enter(nameof(ComputeLoss));
         try
         {
-            return ForwardAndLoss(inputs, targets, batch, loss, l2, out _);
+            return ForwardAndLoss(inputs, targets, batch, loss, l2, out _, out _);
         }
         finally
         {
@@ -201,7 +207,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         bool entered = _guard.Enter(nameof(ComputeGradients));
         try
         {
-            return ComputeGradientsCore(inputs, targets, batch, loss, l2);
+            return ComputeGradientsCore(inputs, targets, batch, loss, l2, batch, out _);
         }
         finally
         {
@@ -209,13 +215,46 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
-    private T ComputeGradientsCore(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2)
+    /// <summary>
+    /// One rank's part of a data-parallel step: gradients of its <paramref name="batch"/> rows scaled by 1/<paramref name="globalBatch"/>
+    /// (so that the sum over ranks is the global batch's mean gradient), without L2; returns the rows' summed loss.
+    /// The caller owns the network for the run (Trainer.Fit), so no guard is taken here.
+    /// </summary>
+    internal T ComputeShardGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, int globalBatch, Loss loss)
+    {
+        ComputeGradientsCore(inputs, targets, batch, loss, 0, globalBatch, out T lossSum);
+        return lossSum;
+    }
+
+    /// <summary>
+    /// Adds the L2 term of a global batch of <paramref name="batch"/> samples to gradients that hold only the loss's part:
+    /// dW += (λ/m)·W, and returns λ/(2m) Σ W², exactly as <see cref="ComputeGradients"/> computes them.
+    /// </summary>
+    internal T AddL2(double l2, int batch)
+    {
+        if (l2 <= 0) return T.Zero;
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        T decay = T.CreateChecked(l2) * inverseBatch;
+        T squares = T.Zero;
+        for (int l = 0; l < _layouts.Length; l++) squares += TensorPrimitives.SumOfSquares<T>(Weights(l));
+        for (int l = 0; l < _layouts.Length; l++)
+        {
+            Span<T> weightGradients = WeightGradients(l);
+            TensorPrimitives.MultiplyAdd(Weights(l), decay, weightGradients, weightGradients);
+        }
+        return T.CreateChecked(l2 / 2) * inverseBatch * squares;
+    }
+
+    /// <summary>The gradient slab followed by <see cref="StatisticsSlots"/> statistics slots, for one all-reduce per step.</summary>
+    internal Span<T> GradientsWithStatistics => _gradients.Span;
+
+    private T ComputeGradientsCore(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, int denominator, out T lossSum)
     {
         if (_hasStep)
         {
             throw new InvalidOperationException(ActivationKernels.StepMessage);
         }
-        T cost = ForwardAndLoss(inputs, targets, batch, loss, l2, out bool isPreActivation);
+        T cost = ForwardAndLoss(inputs, targets, batch, loss, l2, out bool isPreActivation, out lossSum);
         Workspace<T> work = _workspace!;
         int last = _layouts.Length - 1;
         if (!isPreActivation)
@@ -224,7 +263,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
                 work.Gradient(last, batch), batch, _layouts[last].Outputs, _slopes[last]);
         }
 
-        T inverseBatch = T.One / T.CreateChecked(batch);
+        T inverseBatch = T.One / T.CreateChecked(denominator);
         T decay = T.CreateChecked(l2) * inverseBatch;
         for (int l = last; l >= 0; l--)
         {
@@ -329,7 +368,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
-    private T ForwardAndLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, out bool isPreActivation)
+    private T ForwardAndLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, out bool isPreActivation, out T lossSum)
     {
         ArgumentNullException.ThrowIfNull(loss);
         if (!double.IsFinite(l2) || l2 < 0)
@@ -346,6 +385,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         int last = _layouts.Length - 1;
         (T sum, isPreActivation) = LossKernels.Compute(loss.Kind, work.PreActivation(last, batch), work.Output(last, batch),
             work.LogSumExp(batch), targets, work.Gradient(last, batch), batch, OutputSize);
+        lossSum = sum;
 
         T inverseBatch = T.One / T.CreateChecked(batch);
         T cost = sum * inverseBatch;

@@ -43,6 +43,9 @@ public sealed class History
     /// <summary>The epoch whose weights the network holds when early stopping restored the best ones; else the last.</summary>
     public int? BestEpoch { get; internal set; }
 
+    /// <summary>Time spent summing gradients across ranks in a data-parallel run (zero in a single process).</summary>
+    public TimeSpan Communication { get; internal set; }
+
     /// <summary>Warnings raised during training.</summary>
     public IReadOnlyList<string> Warnings => WarningList;
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using Nn.Data;
 using Nn.Native.Memory;
+using Nn.Training.Distributed;
 
 namespace Nn.Training;
 
@@ -170,6 +171,10 @@ public static class Trainer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly History _history = new();
+        // Set for a data-parallel run over more than one rank; callbacks and progress then run on rank 0 only.
+        private readonly DataParallel<T>? _parallel = options.Communicator is { Size: > 1 } group ? new DataParallel<T>(group, network) : null;
+        private readonly IReadOnlyList<TrainingCallback> _callbacks = options.Communicator is { Rank: > 0 } ? [] : options.Callbacks;
+        private readonly IProgress<EpochRecord>? _progress = options.Communicator is { Rank: > 0 } ? null : options.Progress;
 
         public History Execute(CancellationToken cancellationToken)
         {
@@ -183,6 +188,7 @@ public static class Trainer
             int[] order = Enumerable.Range(0, n).ToArray();
             int[] labels = training.IsClassification ? training.Labels.ToArray() : [];
             int[] batchLabels = new int[batchSize];
+            _parallel?.Synchronise(training, validation, options, state);
             var random = new Random(options.Seed);
             // The shuffle order is the seed's generator applied once per epoch: replaying the epochs already done
             // puts a resumed run on exactly the order an uninterrupted one would use.
@@ -206,26 +212,40 @@ public static class Trainer
                 int batches = (n + batchSize - 1) / batchSize;
                 for (int b = 0; b < batches; b++)
                 {
-                    if (cancellationToken.IsCancellationRequested)
+                    if (_parallel is null && cancellationToken.IsCancellationRequested)
                     {
                         _history.StopReason = StopReason.Cancelled;
                         return _history;
                     }
                     int start = b * batchSize, count = Math.Min(batchSize, n - start);
-                    ReadOnlySpan<int> indices = order.AsSpan(start, count);
-                    Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
-                    training.GatherBatch(indices, x, y);
-
                     rate = options.Schedule.RateAt(options.Optimizer.LearningRate, epoch, iteration);
-                    T cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
-                    if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                    T cost;
+                    bool cancel = false;
+                    if (_parallel is null)
                     {
-                        Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
+                        ReadOnlySpan<int> indices = order.AsSpan(start, count);
+                        Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
+                        training.GatherBatch(indices, x, y);
+                        cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
+                        if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                        {
+                            Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
+                        }
+                        if (training.IsClassification)
+                        {
+                            for (int i = 0; i < count; i++) batchLabels[i] = labels[indices[i]];
+                            correct += CountCorrect(network.LastOutputs(count), batchLabels.AsSpan(0, count), k);
+                        }
                     }
-                    if (training.IsClassification)
+                    else
                     {
-                        for (int i = 0; i < count; i++) batchLabels[i] = labels[indices[i]];
-                        correct += CountCorrect(network.LastOutputs(count), batchLabels.AsSpan(0, count), k);
+                        (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, labels, batchLabels,
+                            options.L2 * count / n, cancellationToken.IsCancellationRequested);
+                        if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                        {
+                            Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
+                        }
+                        correct += batchCorrect;
                     }
                     optimizer.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
                     if (!Network<T>.AllFinite(network.Parameters))
@@ -234,14 +254,22 @@ public static class Trainer
                     }
                     lossSum += double.CreateChecked(cost) * count;
                     iteration++;
-                    for (int c = 0; c < options.Callbacks.Count; c++)
+                    for (int c = 0; c < _callbacks.Count; c++)
                     {
-                        options.Callbacks[c].OnBatchEnd(new BatchRecord(epoch + 1, b + 1, iteration, double.CreateChecked(cost), rate));
+                        _callbacks[c].OnBatchEnd(new BatchRecord(epoch + 1, b + 1, iteration, double.CreateChecked(cost), rate));
+                    }
+                    if (cancel)
+                    {
+                        // Some rank was cancelled: every rank saw the same reduced flag and stops after the same step.
+                        _history.StopReason = StopReason.Cancelled;
+                        return _history;
                     }
                 }
 
                 double change = SumAbsoluteDifference(network.Parameters, epochStart.Span);
-                Evaluation? held = validation is null ? null : Evaluate(network, validation, options.Loss, batchSize);
+                Evaluation? held = validation is null ? null
+                    : _parallel is null ? Evaluate(network, validation, options.Loss, batchSize) : _parallel.Evaluate(validation, options.Loss, batchSize);
+                _parallel?.CheckReplicas(epoch + 1);
                 var record = new EpochRecord(epoch + 1, lossSum / n, training.IsClassification ? (double)correct / n : null,
                     held?.Loss, held?.Accuracy, rate, change, clock.Elapsed);
                 _history.EpochList.Add(record);
@@ -270,8 +298,9 @@ public static class Trainer
                 state.Epoch = epoch + 1;
                 state.Iteration = iteration;
                 state.EpochList.Add(record);
-                options.Progress?.Report(record);
-                for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnEpochEnd(record);
+                _history.Communication = _parallel?.Communication ?? TimeSpan.Zero;
+                _progress?.Report(record);
+                for (int c = 0; c < _callbacks.Count; c++) _callbacks[c].OnEpochEnd(record);
 
                 if (stopEarly)
                 {
@@ -292,6 +321,45 @@ public static class Trainer
             return _history;
         }
 
+        /// <summary>
+        /// This rank's share of a global batch (its rows of <paramref name="indices"/>): gradients scaled by the global batch size,
+        /// the loss sum, correct count and stop flag in the slots after them, one all-reduce, then the L2 term. Returns the
+        /// global batch's cost as <see cref="Network{T}.ComputeGradients"/> would, its correct count and whether any rank asked to stop.
+        /// </summary>
+        private (T Cost, long Correct, bool Cancel) ParallelStep(ReadOnlySpan<int> indices, AlignedBuffer<T> batchFeatures, AlignedBuffer<T> batchTargets,
+            int[] labels, int[] batchLabels, double l2, bool cancelHere)
+        {
+            int d = network.InputSize, k = network.OutputSize, count = indices.Length;
+            (int first, int rows) = _parallel!.Shard(count);
+            Span<T> all = network.GradientsWithStatistics;
+            Span<T> statistics = all[network.ParameterCount..];
+            if (rows > 0)
+            {
+                ReadOnlySpan<int> mine = indices.Slice(first, rows);
+                Span<T> x = batchFeatures.Slice(0, rows * d), y = batchTargets.Slice(0, rows * k);
+                training.GatherBatch(mine, x, y);
+                statistics[0] = network.ComputeShardGradients(x, y, rows, count, options.Loss);
+                if (training.IsClassification)
+                {
+                    for (int i = 0; i < rows; i++) batchLabels[i] = labels[mine[i]];
+                    statistics[1] = T.CreateChecked(CountCorrect(network.LastOutputs(rows), batchLabels.AsSpan(0, rows), k));
+                }
+                else
+                {
+                    statistics[1] = T.Zero;
+                }
+            }
+            else
+            {
+                // A batch smaller than the group leaves this rank without rows: it contributes zeros to the sum.
+                all.Clear();
+            }
+            statistics[2] = cancelHere ? T.One : T.Zero;
+            _parallel.AllReduce(all);
+            T cost = statistics[0] * (T.One / T.CreateChecked(count)) + network.AddL2(l2, count);
+            return (cost, long.CreateSaturating(statistics[1]), statistics[2] > T.Zero);
+        }
+
         private void Diverged(ReadOnlySpan<T> epochStart, int epoch, int batch, string location, double cost)
         {
             epochStart.CopyTo(network.Parameters);
@@ -303,7 +371,7 @@ public static class Trainer
         private void Warn(string message)
         {
             _history.WarningList.Add(message);
-            for (int c = 0; c < options.Callbacks.Count; c++) options.Callbacks[c].OnWarning(message);
+            for (int c = 0; c < _callbacks.Count; c++) _callbacks[c].OnWarning(message);
         }
 
         private static double SumAbsoluteDifference(ReadOnlySpan<T> a, ReadOnlySpan<T> b)

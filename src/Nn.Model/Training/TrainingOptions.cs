@@ -44,6 +44,14 @@ public sealed record TrainingOptions
 
     /// <summary>Receives each epoch's record as soon as it is complete.</summary>
     public IProgress<EpochRecord>? Progress { get; init; }
+
+    /// <summary>
+    /// Trains data-parallel over this group of ranks (e.g. <see cref="Nn.Native.Distributed.MpiCommunicator.Initialize"/> under
+    /// <c>mpirun</c>): every rank calls <c>Trainer.Fit</c> with the same data, network and options; rank 0's weights are copied to
+    /// all, each rank computes its share of every batch, and one all-reduce per step makes every rank take the same step.
+    /// Callbacks and <see cref="Progress"/> run on rank 0 only. Null or a group of one: ordinary single-process training.
+    /// </summary>
+    public Nn.Native.Distributed.ICommunicator? Communicator { get; init; }
 }
 
 /// <summary>The metric early stopping watches.</summary>
