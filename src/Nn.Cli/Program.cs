@@ -52,7 +52,7 @@ int Execute(string name, Arguments arguments)
         return 2;
     }
     catch (Exception error) when (error is DataFormatException or OnnxImportException or Nn.Checkpoints.CheckpointException or BlasProviderUnavailableException
-        or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or ArgumentException)
+        or FileNotFoundException or DirectoryNotFoundException or TrainingDivergedException or DistributedTrainingException or ArgumentException)
     {
         Console.Error.WriteLine($"nn: {error.Message}");
         if (verbose) Console.Error.WriteLine(error);
