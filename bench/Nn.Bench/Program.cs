@@ -6,6 +6,11 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider]    quick sgemm table (stopwatch medians), one provider per process
 // dotnet run -c Release --project bench/Nn.Bench -- serve-load [seconds]     nn serve in a child process, load from this one (and wrk if installed)
 // dotnet run -c Release --project bench/Nn.Bench -- soak [cycles]            resident memory over network/predictor create/dispose cycles
+// dotnet run -c Release --project bench/Nn.Bench -- scale-out                 one rank's step against shard size, projected to 2-128 machines
+if (args.Length > 0 && args[0] == "scale-out")
+{
+    return Nn.Bench.Distributed.ScaleOutProjection.Run(args);
+}
 if (args.Length > 0 && args[0] == "gemm-sweep")
 {
     return Nn.Bench.GemmSweep.Run(args);
