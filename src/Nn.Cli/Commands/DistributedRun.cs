@@ -55,7 +55,7 @@ internal static class DistributedRun
 
     /// <summary>
     /// mpirun binds each rank to one core by default (up to 2 ranks); the rank's GC, JIT and MPI progress threads then share that
-    /// core with the training thread, which measured 1.5 × slower here than leaving the ranks unbound.
+    /// core with the training thread, which measured 2.4 × slower here than leaving the ranks unbound.
     /// </summary>
     private static string? BoundToFewerCores()
     {
