@@ -91,6 +91,20 @@ public sealed class DataParallelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RanksWithDifferentBlasProvidersAllRefuse()
+    {
+        Nn.Native.BlasProvider openBlas = Nn.Testing.ProviderAvailability.Require(Nn.Native.BlasProviderKind.OpenBlas);
+        Nn.Native.BlasProvider managed = Nn.Testing.ProviderAvailability.Require(Nn.Native.BlasProviderKind.Managed);
+        var results = ThreadGroup.Run(2, group =>
+        {
+            using DataSet<float> data = Data();
+            using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1, Provider = group.Rank == 0 ? managed : openBlas });
+            return Trainer.Fit(network, data, Options(group));
+        });
+        Assert.All(results, r => Assert.Contains("Rank 1's BLAS provider (openblas) differs from rank 0's (managed)", Assert.IsType<DistributedTrainingException>(r.Error).Message));
+    }
+
+    [Fact]
     public void DivergenceEndsEveryRankWithTheEpochStartWeights()
     {
         var results = ThreadGroup.Run(2, group =>
