@@ -6,6 +6,20 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider]    quick sgemm table (stopwatch medians), one provider per process
 // dotnet run -c Release --project bench/Nn.Bench -- serve-load [seconds]     nn serve in a child process, load from this one (and wrk if installed)
 // dotnet run -c Release --project bench/Nn.Bench -- soak [cycles]            resident memory over network/predictor create/dispose cycles
+// dotnet run -c Release --project bench/Nn.Bench -- limits                    FMA peak and read bandwidth on 1 and 2 threads
+if (args.Length > 0 && args[0] == "limits")
+{
+    foreach (int threads in new[] { 1, 2 })
+    {
+        Console.WriteLine($"{threads} thread(s): FP32 FMA {Nn.Bench.Limits.MachineLimits.FmaGflops(threads):F0} GFLOP/s, read {Nn.Bench.Limits.MachineLimits.ReadGigabytes(threads):F1} GB/s");
+    }
+    return 0;
+}
+// dotnet run -c Release --project bench/Nn.Bench -- step-profile [provider]   where one training step's time goes, 1 and 2 threads
+if (args.Length > 0 && args[0] == "step-profile")
+{
+    return Nn.Bench.Training.StepProfile.Run(args);
+}
 // dotnet run -c Release --project bench/Nn.Bench -- scale-out                 one rank's step against shard size, projected to 2-128 machines
 if (args.Length > 0 && args[0] == "scale-out")
 {

@@ -40,12 +40,16 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         T* packedA = t_packedA.Pointer;
         T* packedB = t_packedB.Pointer;
 
+        // K in equal slices of at most KC: 784 as 4 × 196 rather than 3 × 256 + 16, whose thin last slice would
+        // reload and store C for very few multiply-adds.
+        int slices = (k + KC - 1) / KC;
+        int sliceDepth = (k + slices - 1) / slices;
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += sliceDepth)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(sliceDepth, k - pc);
                 PackB(transB, b, ldb, pc, jc, kc, nc, packedB);
                 for (int ic = 0; ic < m; ic += MC)
                 {

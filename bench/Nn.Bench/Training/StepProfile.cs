@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using Nn.Data;
+using Nn.Native;
+using Nn.Training;
+
+namespace Nn.Bench.Training;
+
+/// <summary>
+/// step-profile [provider]: where one training step's time goes (784-256-128-10, batch 128, Adam) on 1 and 2 threads:
+/// batch gathering, forward, forward + backward, the GEMMs alone (same shapes, same provider), the optimizer and the
+/// finite checks. Stopwatch medians of 15 runs of 50 repetitions; the machine is shared, so read the shares, not the digits.
+/// </summary>
+internal static class StepProfile
+{
+    private const int Batch = 128, Samples = 60_000;
+    private static readonly int[] Widths = [784, 256, 128, 10];
+
+    public static int Run(string[] args)
+    {
+        BlasProvider provider = args.Length > 1 ? Blas.Load(Blas.ParseKind(args[1]) ?? throw new ArgumentException(args[1])) : Blas.Provider;
+        var random = new Random(1);
+        float[] pixels = new float[Samples * 784];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = random.NextSingle();
+        int[] labels = Enumerable.Range(0, Samples).Select(_ => random.Next(10)).ToArray();
+        using DataSet<float> data = DataSet.FromClassification<float>(pixels, 784, labels);
+        int[] order = Enumerable.Range(0, Samples).ToArray();
+        random.Shuffle(order);
+        float[] x = new float[Batch * 784], y = new float[Batch * 10];
+        var loss = new CategoricalCrossEntropy();
+        Console.WriteLine($"# step profile {DateTime.UtcNow:yyyy-MM-dd}: 784-256-128-10, batch {Batch}, Adam, {provider.Name}; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"}");
+        Console.WriteLine();
+        Console.WriteLine("| part | 1 thread (ms) | share | 2 threads (ms) | share |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        var rows = new List<(string Name, double[] Ms)>();
+        foreach (int threads in new[] { 1, 2 })
+        {
+            provider.Threads = threads;
+            var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
+            using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Provider = provider });
+            using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
+            float[][] weights = Widths.Zip(Widths.Skip(1), (i, o) => new float[i * o]).ToArray();
+            float[][] activations = Widths.Select(w => new float[Batch * w]).ToArray();
+            int batch = 0;
+            var parts = new (string, Action)[]
+            {
+                ("gather a batch (128 of 60,000 rows)", () => { data.GatherBatch(order.AsSpan((batch++ % 400) * Batch, Batch), x, y); }),
+                ("forward", () => network.Forward(x, Batch)),
+                ("forward + loss + backward", () => network.ComputeGradients(x, y, Batch, loss)),
+                ("  of which the 8 GEMMs alone", () => Gemms(provider, weights, activations)),
+                ("Adam step", () => adam.Step(network.Parameters, network.Gradients, 1e-3f)),
+                ("finite check of gradients + parameters", () => { _ = Network<float>.AllFinite(network.Gradients); _ = Network<float>.AllFinite(network.Parameters); }),
+                ("accuracy count", () => Trainer.CountCorrect(network.LastOutputs(Batch), labels.AsSpan(0, Batch), 10)),
+            };
+            network.ComputeGradients(x, y, Batch, loss);
+            foreach ((string name, Action part) in parts)
+            {
+                double ms = Median(part) * 1e3;
+                int row = rows.FindIndex(r => r.Name == name);
+                if (row < 0) rows.Add((name, [ms, 0]));
+                else rows[row].Ms[1] = ms;
+            }
+        }
+        double[] totals = [0, 0];
+        foreach ((string name, double[] ms) in rows)
+        {
+            if (name.StartsWith("  ", StringComparison.Ordinal) || name == "forward") continue;
+            totals[0] += ms[0];
+            totals[1] += ms[1];
+        }
+        foreach ((string name, double[] ms) in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {ms[0]:F3} | {ms[0] / totals[0]:P0} | {ms[1]:F3} | {ms[1] / totals[1]:P0} |"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| **step (sum, forward counted once)** | {totals[0]:F3} | | {totals[1]:F3} | |"));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"An epoch is {Samples / (double)Batch:F0} steps: {totals[0] * Samples / Batch / 1e3:F2} s on 1 thread, {totals[1] * Samples / Batch / 1e3:F2} s on 2 by this sum."));
+        return 0;
+    }
+
+    // The step's GEMMs with the engine's shapes and transposes: forward X·Wᵀ, dW = δᵀ·X, dX = δ·W (not for layer 1).
+    private static void Gemms(BlasProvider provider, float[][] weights, float[][] activations)
+    {
+        for (int l = 0; l < 3; l++)
+        {
+            int n = Widths[l + 1], k = Widths[l];
+            provider.Gemm(Transpose.None, Transpose.Transposed, Batch, n, k, 1f, activations[l], k, weights[l], k, 0f, activations[l + 1], n);
+        }
+        for (int l = 2; l >= 0; l--)
+        {
+            int o = Widths[l + 1], i = Widths[l];
+            provider.Gemm(Transpose.Transposed, Transpose.None, o, i, Batch, 1f, activations[l + 1], o, activations[l], i, 0f, weights[l], i);
+            if (l > 0) provider.Gemm(Transpose.None, Transpose.None, Batch, i, o, 1f, activations[l + 1], o, weights[l], i, 0f, activations[l], i);
+        }
+    }
+
+    private static double Median(Action part)
+    {
+        // Long enough for tiered compilation to reach its optimised code.
+        long warm = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 0.5) part();
+        var runs = new double[15];
+        for (int r = 0; r < runs.Length; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 50; i++) part();
+            runs[r] = Stopwatch.GetElapsedTime(start).TotalSeconds / 50;
+        }
+        Array.Sort(runs);
+        return runs[runs.Length / 2];
+    }
+}
