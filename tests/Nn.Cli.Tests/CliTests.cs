@@ -36,6 +36,8 @@ public sealed class CliTests
     [InlineData("--optimizer", "lion", "--optimizer must be one of")]
     [InlineData("--data", "/nonexistent.csv", "neither a known data set")]
     [InlineData("--validation", "1.5", "--validation must be a number")]
+    [InlineData("--weight-decay", "0.1", "--weight-decay is AdamW's decoupled decay; with --optimizer adam use --l2")]
+    [InlineData("--schedule", "linear", "--schedule must be one of")]
     public void BadValuesAreRejectedBeforeTraining(string option, string value, string message)
     {
         string output = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.onnx");

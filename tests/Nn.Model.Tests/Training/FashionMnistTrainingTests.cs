@@ -33,6 +33,31 @@ public sealed class FashionMnistTrainingTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void TheDocumentedRecipeReachesEightyNinePointFivePercentWithinTwentyEpochs()
+    {
+        // nn train --data fashion-mnist's default recipe (README): AdamW 1e-3 with decay 0.05, cosine over 20 epochs, batch 128.
+        string directory = OptionalData.RequireFashionMnist();
+        (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        using (train)
+        using (test)
+        {
+            FeatureScaler scaler = FeatureScaler.Fit(train, ScalingKind.MinMax);
+            scaler.Transform(train);
+            scaler.Transform(test);
+            var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
+            using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+            var loss = new CategoricalCrossEntropy();
+            Trainer.Fit(network, train, new TrainingOptions
+            {
+                Loss = loss, Optimizer = new AdamW(1e-3, 0.05), Schedule = LearningRateSchedule.Cosine(20), Epochs = 20, BatchSize = 128, Seed = 1,
+            });
+            double accuracy = Trainer.Evaluate(network, test, loss).Accuracy!.Value;
+            output.WriteLine($"test accuracy after 20 epochs: {accuracy:P2} ({network.Provider.Name})");
+            Assert.True(accuracy >= 0.895, $"test accuracy {accuracy:P2} < 89.5 %");
+        }
+    }
+
     private sealed class Report(Action<EpochRecord> onEpoch) : TrainingCallback
     {
         public override void OnEpochEnd(EpochRecord epoch) => onEpoch(epoch);
