@@ -15,6 +15,16 @@ if (args.Length > 0 && args[0] == "limits")
     }
     return 0;
 }
+// dotnet run -c Release --project bench/Nn.Bench -- peer-run --epochs N --threads T --json F   Nn's side of bench/peers/side_by_side.py
+if (args.Length > 0 && args[0] == "peer-run")
+{
+    return Nn.Bench.Peers.NnPeerRun.Run(args);
+}
+// dotnet run -c Release --project bench/Nn.Bench -- peer-charts RESULTS.json DIR      PNG charts of a side_by_side.py run
+if (args.Length > 0 && args[0] == "peer-charts")
+{
+    return Nn.Bench.Peers.PeerCharts.Run(args);
+}
 // dotnet run -c Release --project bench/Nn.Bench -- fashion-recipe [i ...]     Fashion-MNIST recipes, test accuracy per epoch and time to 88 %
 if (args.Length > 0 && args[0] == "fashion-recipe")
 {

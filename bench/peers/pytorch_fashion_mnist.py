@@ -48,7 +48,11 @@ torch.manual_seed(1)
 model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
-results = {"torch": torch.__version__, "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(), "epochs": []}
+results = {"engine": "PyTorch", "version": torch.__version__, "torch": torch.__version__, "threads": torch.get_num_threads(),
+           "interop_threads": torch.get_num_interop_threads(),
+           "settings": f"eager float32, torch.set_num_threads({torch.get_num_threads()}), default (Kaiming-uniform) initialisation, "
+                       f"CrossEntropyLoss on logits, zero_grad(set_to_none=True)",
+           "epochs": []}
 for epoch in range(1, args.epochs + 1):
     start = time.perf_counter()
     model.train()

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using Nn.Data;
+using Nn.Native;
+using Nn.Training;
+
+namespace Nn.Bench.Peers;
+
+/// <summary>
+/// peer-run --epochs N --threads T --json FILE: Nn's side of bench/peers/side_by_side.py, doing what the PyTorch and
+/// scikit-learn scripts do: Fashion-MNIST with min-max scaling fitted on the training images, 784-256-128-10 ReLU, softmax
+/// + cross-entropy, Adam(1e-3), batch 128, no L2, a fresh shuffle every epoch; test accuracy after every epoch, outside
+/// the epoch's time. Writes the same JSON as the peer scripts.
+/// </summary>
+internal static class NnPeerRun
+{
+    public static int Run(string[] args)
+    {
+        int epochs = int.Parse(Option(args, "--epochs", "10"), CultureInfo.InvariantCulture);
+        int threads = int.Parse(Option(args, "--threads", "2"), CultureInfo.InvariantCulture);
+        string json = Option(args, "--json", "nn.json");
+        Blas.Provider.Threads = threads;
+        string directory = FashionMnist.FindDirectory() ?? throw new InvalidOperationException("Fashion-MNIST is not installed (dataset-fashion-mnist).");
+        (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        using (train)
+        using (test)
+        {
+            FeatureScaler scaler = FeatureScaler.Fit(train, ScalingKind.MinMax);
+            scaler.Transform(train);
+            scaler.Transform(test);
+            var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
+            using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+            var loss = new CategoricalCrossEntropy();
+            var records = new List<object>();
+            var hook = new EpochHook(record =>
+            {
+                double accuracy = Trainer.Evaluate(network, test, loss).Accuracy!.Value;
+                records.Add(new { epoch = record.Epoch, seconds = record.Elapsed.TotalSeconds, train_loss = record.TrainingLoss, test_accuracy = accuracy });
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {record.Epoch,2}  loss {record.TrainingLoss:F4}  test acc {accuracy:F4}  {record.Elapsed.TotalSeconds:F3} s"));
+            });
+            Trainer.Fit(network, train, new TrainingOptions
+            {
+                Loss = loss, Optimizer = new Adam(1e-3), Epochs = epochs, BatchSize = 128, Seed = 1, Callbacks = [hook],
+            });
+            var result = new
+            {
+                engine = "nn", version = typeof(Network<float>).Assembly.GetName().Version?.ToString(), threads,
+                settings = $"{Blas.Provider.Name} provider, {threads} thread(s); He-normal initialisation",
+                epochs = records,
+            };
+            File.WriteAllText(json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return 0;
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
+    private sealed class EpochHook(Action<EpochRecord> onEpoch) : TrainingCallback
+    {
+        public override void OnEpochEnd(EpochRecord epoch) => onEpoch(epoch);
+    }
+}
