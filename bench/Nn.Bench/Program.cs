@@ -25,6 +25,11 @@ if (args.Length > 0 && args[0] == "peer-charts")
 {
     return Nn.Bench.Peers.PeerCharts.Run(args);
 }
+// dotnet run -c Release --project bench/Nn.Bench -- training-scaling           epoch time against samples and width, memory against batch size
+if (args.Length > 0 && args[0] == "training-scaling")
+{
+    return Nn.Bench.Training.TrainingScaling.Run(args);
+}
 // dotnet run -c Release --project bench/Nn.Bench -- fashion-recipe [i ...]     Fashion-MNIST recipes, test accuracy per epoch and time to 88 %
 if (args.Length > 0 && args[0] == "fashion-recipe")
 {
