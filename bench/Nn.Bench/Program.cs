@@ -45,6 +45,11 @@ if (args.Length > 0 && args[0] == "scale-out")
 {
     return Nn.Bench.Distributed.ScaleOutProjection.Run(args);
 }
+// dotnet run -c Release --project bench/Nn.Bench -- gemm-parts                one-thread parts and two-thread halves (columns, rows) of the training GEMMs
+if (args.Length > 0 && args[0] == "gemm-parts")
+{
+    return Nn.Bench.GemmParts.Run(args);
+}
 if (args.Length > 0 && args[0] == "gemm-sweep")
 {
     return Nn.Bench.GemmSweep.Run(args);

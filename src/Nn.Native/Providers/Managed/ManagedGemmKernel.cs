@@ -34,6 +34,11 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         {
             return;
         }
+        if (ThinColumnKernel<T, TVector>.Applies(transA, n))
+        {
+            ThinColumnKernel<T, TVector>.Multiply(transB, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+            return;
+        }
 
         t_packedA ??= new AlignedBuffer<T>(MC * KC);
         t_packedB ??= new AlignedBuffer<T>(KC * (NC + 2 * TVector.Count));
