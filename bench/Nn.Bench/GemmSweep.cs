@@ -25,13 +25,22 @@ internal static class GemmSweep
             ("fwd1 TN", Transpose.Transposed, Transpose.None, 128, 256, 784),
             ("fwd 1024 NT", Transpose.None, Transpose.Transposed, 1024, 256, 784),
             ("tiny NT", Transpose.None, Transpose.Transposed, 128, 10, 128),
+            ("out dX NN", Transpose.None, Transpose.None, 128, 128, 10),
+            ("out dW TN", Transpose.Transposed, Transpose.None, 10, 128, 128),
             ("peak NN", Transpose.None, Transpose.None, 2048, 2048, 2048),
+            // Full-batch linear models on Fashion-MNIST: scores X·Wᵀ and the gradient δᵀ·X. X alone is 188 MB.
+            ("thin X·Wᵀ", Transpose.None, Transpose.Transposed, 60_000, 10, 784),
+            ("thin δᵀ·X", Transpose.Transposed, Transpose.None, 10, 784, 60_000),
         ];
-        using var a = Filled(2048 * 2048);
-        using var b = Filled(2048 * 2048);
-        using var c = new AlignedBuffer<float>(2048 * 2048);
+        using var a = Filled(60_000 * 784);
+        using var b = Filled(60_000 * 784);
+        using var c = new AlignedBuffer<float>(60_000 * 784);
+        // The limits of this machine, measured now: every figure below is also a fraction of them.
+        double[] peak = [0, Limits.MachineLimits.FmaGflops(1), Limits.MachineLimits.FmaGflops(2)];
+        double[] read = [0, Limits.MachineLimits.ReadGigabytes(1), Limits.MachineLimits.ReadGigabytes(2)];
+        Console.WriteLine($"limits: FMA peak {peak[1]:F0} GFLOP/s on 1 thread, {peak[2]:F0} on 2; read {read[1]:F1} GB/s on 1 thread, {read[2]:F1} on 2");
         if (kinds.Length > 1) Console.WriteLine("(several providers in one process: prefer one per run, e.g. gemm-sweep managed)");
-        Console.WriteLine($"{"provider",-9} {"threads",7} {"shape",-12} {"m×n×k",-15} {"median",10} {"GFLOP/s",8}");
+        Console.WriteLine($"{"provider",-9} {"threads",7} {"shape",-12} {"m×n×k",-17} {"median",10} {"GFLOP/s",8} {"of peak",8} {"read once",10}");
         foreach (BlasProviderKind kind in kinds)
         {
             BlasProvider? provider = Blas.TryLoad(kind, out _);
@@ -55,7 +64,9 @@ internal static class GemmSweep
                     }
                     Array.Sort(times);
                     double median = times[repeats / 2];
-                    Console.WriteLine($"{provider.Name,-9} {threads,7} {s.Name,-12} {$"{s.M}×{s.N}×{s.K}",-15} {median * 1e6,8:F1}µs {flops / median / 1e9,8:F1}");
+                    // The time to read the operands once at this thread count's bandwidth: the floor for thin shapes.
+                    double readOnce = 4.0 * ((double)s.M * s.K + (double)s.K * s.N) / (read[threads] * 1e9);
+                    Console.WriteLine($"{provider.Name,-9} {threads,7} {s.Name,-12} {$"{s.M}×{s.N}×{s.K}",-17} {median * 1e6,8:F1}µs {flops / median / 1e9,8:F1} {flops / median / 1e9 / peak[threads],8:P0} {median / readOnce,9:F2}×");
                 }
             }
         }

@@ -34,6 +34,11 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         {
             return;
         }
+        if (ThinDotKernel<T, TVector>.Applies(transA, transB, m, n, k))
+        {
+            ThinDotKernel<T, TVector>.Multiply(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+            return;
+        }
         if (ThinColumnKernel<T, TVector>.Applies(transA, n))
         {
             ThinColumnKernel<T, TVector>.Multiply(transB, m, n, k, alpha, a, lda, b, ldb, c, ldc);

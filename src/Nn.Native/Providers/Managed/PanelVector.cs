@@ -16,6 +16,7 @@ internal interface IPanelVector<TSelf, T> where TSelf : struct, IPanelVector<TSe
     static abstract TSelf Broadcast(T value);
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf addend);
     static abstract TSelf Add(TSelf a, TSelf b);
+    static abstract T Sum(TSelf value);
 }
 
 internal readonly struct Panel256<T>(Vector256<T> value) : IPanelVector<Panel256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -35,6 +36,9 @@ internal readonly struct Panel256<T>(Vector256<T> value) : IPanelVector<Panel256
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel256<T> Add(Panel256<T> a, Panel256<T> b) => new(a._value + b._value);
+
+    /// <summary>The sum of the lanes.</summary>
+    public static T Sum(Panel256<T> value) => Vector256.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel256<T> MultiplyAdd(Panel256<T> a, Panel256<T> b, Panel256<T> addend)
@@ -68,6 +72,9 @@ internal readonly struct Panel512<T>(Vector512<T> value) : IPanelVector<Panel512
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel512<T> Add(Panel512<T> a, Panel512<T> b) => new(a._value + b._value);
+
+    /// <summary>The sum of the lanes.</summary>
+    public static T Sum(Panel512<T> value) => Vector512.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel512<T> MultiplyAdd(Panel512<T> a, Panel512<T> b, Panel512<T> addend)
