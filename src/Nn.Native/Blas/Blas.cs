@@ -115,7 +115,7 @@ public static class Blas
     public static IReadOnlyList<BlasProviderKind> PreferenceOrder =>
         CpuInfo.IsIntel ? [BlasProviderKind.Mkl, BlasProviderKind.OpenBlas, BlasProviderKind.Managed]
         : !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [BlasProviderKind.OpenBlas, BlasProviderKind.Mkl, BlasProviderKind.Managed]
-        : CpuInfo.OpenBlasLimitedBelowAvx512 ? [BlasProviderKind.Managed, BlasProviderKind.OpenBlas, BlasProviderKind.Mkl]
+        : CpuInfo.OpenBlasLimitedBelowAvx512 && !CpuInfo.Avx512IsHalfWidth ? [BlasProviderKind.Managed, BlasProviderKind.OpenBlas, BlasProviderKind.Mkl]
         : [BlasProviderKind.OpenBlas, BlasProviderKind.Managed, BlasProviderKind.Mkl];
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C on the active provider; see <see cref="BlasProvider.Gemm{T}"/>.</summary>
@@ -135,7 +135,7 @@ public static class Blas
             $"version:           {provider.Version}",
             $"threads:           {provider.Threads}",
             $"library:           {provider.LibraryPath}",
-            $"cpu:               {CpuInfo.Vendor}, {Environment.ProcessorCount} logical cores, {CpuInfo.VectorSupport}",
+            $"cpu:               {CpuInfo.Vendor} family {CpuInfo.Family:X}h, {Environment.ProcessorCount} logical cores, {CpuInfo.VectorSupport}{(CpuInfo.Avx512IsHalfWidth ? " (512-bit FMAs in two halves: AVX2 code reaches the same peak)" : "")}",
             $"OPENBLAS_CORETYPE: {coreType}");
     }
 

@@ -39,6 +39,25 @@ public static class CpuInfo
         && !core.Contains("cooperlake", StringComparison.OrdinalIgnoreCase)
         && !core.Contains("sapphirerapids", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// True on AMD Zen 4 (family 19h), which runs a 512-bit FMA as two 256-bit halves: its FP32 peak is the same for AVX2
+    /// and AVX-512 code, so OpenBLAS's AVX2 (Haswell) kernels lose nothing there. Zen 5 (1Ah) and Intel's AVX-512 cores
+    /// have full-width units, where AVX2 code reaches half the peak.
+    /// </summary>
+    public static bool Avx512IsHalfWidth { get; } = Vendor == "AuthenticAMD" && Family == 0x19 && Avx512F.IsSupported;
+
+    /// <summary>The CPUID display family (base family plus extended family), or 0 off x86.</summary>
+    public static int Family
+    {
+        get
+        {
+            if (!X86Base.IsSupported) return 0;
+            int eax = X86Base.CpuId(1, 0).Eax;
+            int baseFamily = (eax >> 8) & 0xF;
+            return baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
+        }
+    }
+
     private static string ReadVendor()
     {
         if (!X86Base.IsSupported)
