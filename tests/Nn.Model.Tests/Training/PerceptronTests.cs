@@ -51,4 +51,70 @@ public sealed class PerceptronTests(ITestOutputHelper output)
         double[] outputs = network.Forward(blobs.Features, blobs.Count).ToArray();
         Assert.Equal(blobs.Labels.ToArray().Select(l => (double)l), outputs);
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void AveragedPerceptronIsTheMeanOfTheWeightsAfterEveryVisit(int classes)
+    {
+        // Overlapping blobs, so mistakes continue in every epoch; the oracle keeps every visit's weights explicitly.
+        using DataSet<double> blobs = Synthetic.Blobs<double>(60, seed: 8, classes: classes, spread: 3.0);
+        var perceptron = new Perceptron(2, classes, learningRate: 0.5);
+        PerceptronResult result = perceptron.Fit(blobs, maxEpochs: 4, shuffleSeed: 9, averaged: true);
+
+        int units = classes == 2 ? 1 : classes;
+        double[] w = new double[units * 2], b = new double[units], sumW = new double[units * 2], sumB = new double[units];
+        int[] order = Enumerable.Range(0, blobs.Count).ToArray();
+        var random = new Random(9);
+        long visits = 0;
+        for (int epoch = 0; epoch < result.Epochs; epoch++)   // fewer than 4 when an epoch had no mistakes
+        {
+            random.Shuffle(order);
+            foreach (int i in order)
+            {
+                double x0 = blobs.FeaturesOf(i)[0], x1 = blobs.FeaturesOf(i)[1];
+                for (int u = 0; u < units; u++)
+                {
+                    int target = units == 1 ? blobs.Labels[i] : (blobs.Labels[i] == u ? 1 : 0);
+                    int predicted = b[u] + w[2 * u] * x0 + w[2 * u + 1] * x1 >= 0 ? 1 : 0;
+                    double step = 0.5 * (target - predicted);
+                    w[2 * u] += step * x0;
+                    w[2 * u + 1] += step * x1;
+                    b[u] += step;
+                }
+                visits++;
+                for (int j = 0; j < w.Length; j++) sumW[j] += w[j];
+                for (int u = 0; u < units; u++) sumB[u] += b[u];
+            }
+        }
+        for (int j = 0; j < w.Length; j++) Assert.Equal(sumW[j] / visits, perceptron.Weights[j], 1e-9);
+        for (int u = 0; u < units; u++) Assert.Equal(sumB[u] / visits, perceptron.Biases[u], 1e-9);
+        Assert.NotEqual(w[0], perceptron.Weights[0], 1e-6);   // the average is not the last weights
+    }
+
+    [Fact]
+    public void AveragedPerceptronReachesEightyFourPercentOnFashionMnistInTenEpochs()
+    {
+        string directory = Nn.Testing.OptionalData.RequireFashionMnist();
+        (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        using (train)
+        using (test)
+        {
+            FeatureScaler scaler = FeatureScaler.Fit(train, ScalingKind.MinMax);
+            scaler.Transform(train);
+            scaler.Transform(test);
+            var perceptron = new Perceptron(784, classes: 10);
+            perceptron.Fit(train, maxEpochs: 10, shuffleSeed: 1, averaged: true);
+            var x = new double[784];
+            int correct = 0;
+            for (int i = 0; i < test.Count; i++)
+            {
+                for (int f = 0; f < 784; f++) x[f] = test.FeaturesOf(i)[f];
+                if (perceptron.Predict(x) == test.Labels[i]) correct++;
+            }
+            double accuracy = (double)correct / test.Count;
+            output.WriteLine($"averaged perceptron, 10 epochs: test accuracy {accuracy:P2}");
+            Assert.True(accuracy >= 0.84, $"{accuracy:P2} < 84 %");
+        }
+    }
 }
