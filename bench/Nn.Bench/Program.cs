@@ -30,6 +30,11 @@ if (args.Length > 0 && args[0] == "training-scaling")
 {
     return Nn.Bench.Training.TrainingScaling.Run(args);
 }
+// dotnet run -c Release --project bench/Nn.Bench -- mlnet-linear [threads]      the lectures' linear models against ML.NET, same process and data
+if (args.Length > 0 && args[0] == "mlnet-linear")
+{
+    return Nn.Bench.Peers.MlNetLinear.Run(args);
+}
 // dotnet run -c Release --project bench/Nn.Bench -- fashion-recipe [i ...]     Fashion-MNIST recipes, test accuracy per epoch and time to 88 %
 if (args.Length > 0 && args[0] == "fashion-recipe")
 {
