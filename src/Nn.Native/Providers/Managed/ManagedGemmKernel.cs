@@ -39,6 +39,11 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             ThinDotKernel<T, TVector>.Multiply(m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
+        if (ThinRowKernel<T, TVector>.Applies(transA, transB, m, n))
+        {
+            ThinRowKernel<T, TVector>.Multiply(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+            return;
+        }
         if (ThinColumnKernel<T, TVector>.Applies(transA, n))
         {
             ThinColumnKernel<T, TVector>.Multiply(transB, m, n, k, alpha, a, lda, b, ldb, c, ldc);

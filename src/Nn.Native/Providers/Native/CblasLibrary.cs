@@ -42,19 +42,23 @@ internal unsafe class CblasLibrary : BlasProvider
         return new CblasLibrary(handle, loaded);
     }
 
-    // Rows from which a product with one vector of columns (X·Wᵀ of a linear model or an output layer over a whole data set)
-    // goes to Nn's thin kernel instead: 60,000×10×784 on 2 threads took 13.5 ms there against 34-36 ms in OpenBLAS and
-    // 28 ms in MKL (gemm-sweep, 2026-11-25). Below it, at batch sizes, the libraries' small-matrix paths are as fast or faster.
-    private const int ThinRows = 4096;
+    // From this length, products over a whole data set with a thin side go to Nn's thin kernels instead: the scores X·Wᵀ
+    // (n within one vector) and the gradient δᵀ·X (m ≤ 12). On 2 threads 60,000×10×784 took 13.5 ms there against 34-36 ms
+    // in OpenBLAS and 28 ms in MKL, and 10×784×60,000 13.6 ms against 24-27 and 29 (gemm-sweep, 2026-11-25). At batch
+    // sizes the libraries' small-matrix paths are as fast or faster, so shorter products stay in the library.
+    private const int ThinLength = 4096;
     private readonly Lock _thinGate = new();
     private Providers.Managed.ManagedBlas? _thin;
 
     protected IntPtr Handle { get; }
 
     // The managed provider for long thin products, kept at this provider's thread count.
-    private bool TryThin<T>(Transpose transA, int m, int n, int k) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private bool TryThin<T>(Transpose transA, Transpose transB, int m, int n, int k) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        if (transA != Transpose.None || m < ThinRows || k < 16 || n > Providers.Managed.ManagedGemmKernel<T>.ColumnGranule / 2) return false;
+        int vector = Providers.Managed.ManagedGemmKernel<T>.ColumnGranule / 2;
+        bool scores = transA == Transpose.None && m >= ThinLength && k >= 16 && n <= vector;
+        bool gradient = transA == Transpose.Transposed && transB == Transpose.None && k >= ThinLength && m <= 12 && n >= vector;
+        if (!scores && !gradient) return false;
         lock (_thinGate)
         {
             _thin ??= new Providers.Managed.ManagedBlas(Threads);
@@ -86,7 +90,7 @@ internal unsafe class CblasLibrary : BlasProvider
             _sgemv(RowMajor, trans, rows, cols, alpha, b, ldb, a, transA == Transpose.None ? 1 : lda, beta, c, 1);
             return;
         }
-        if (TryThin<float>(transA, m, n, k))
+        if (TryThin<float>(transA, transB, m, n, k))
         {
             _thin!.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
@@ -104,7 +108,7 @@ internal unsafe class CblasLibrary : BlasProvider
             _dgemv(RowMajor, trans, rows, cols, alpha, b, ldb, a, transA == Transpose.None ? 1 : lda, beta, c, 1);
             return;
         }
-        if (TryThin<double>(transA, m, n, k))
+        if (TryThin<double>(transA, transB, m, n, k))
         {
             _thin!.Dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
