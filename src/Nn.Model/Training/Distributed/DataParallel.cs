@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -47,9 +46,8 @@ internal sealed class DataParallel<T>(ICommunicator group, Network<T> network) w
             Field("BLAS provider", network.Provider.Name),
             DataField("training data", training),
             validation is null ? Field("validation data", "none") : DataField("validation data", validation),
-            Field("training options", string.Create(CultureInfo.InvariantCulture,
-                $"{options.Loss}; {state.Optimizer.Name}({string.Join(", ", state.Optimizer.Values)}); {options.Schedule}; epochs {options.Epochs}; batch {options.BatchSize}; " +
-                $"L2 {options.L2}; seed {options.Seed}; split {options.ValidationSplit}; tolerance {options.Tolerance}; {options.EarlyStopping}")),
+            Field("training options", FormattableString.Invariant(
+                $"{options.Loss}; {state.Optimizer.Name}({string.Join(", ", state.Optimizer.Values)}); {options.Schedule}; epochs {options.Epochs}; batch {options.BatchSize}; L2 {options.L2}; seed {options.Seed}; split {options.ValidationSplit}; tolerance {options.Tolerance}; {options.EarlyStopping}")),
             Field("training state", $"epoch {state.Epoch}, iteration {state.Iteration}, {state.OptimizerState.Steps} steps"),
         ];
         Span<byte> mine = new byte[fields.Length * FieldBytes];

@@ -74,8 +74,151 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         Assert.All(results, r =>
         {
             var error = Assert.IsType<DistributedTrainingException>(r.Error);
-            Assert.Contains("Rank 2's training data", error.Message);
+            Assert.Contains("Rank 2's training data (162×8, SHA-256", error.Message);
         });
+    }
+
+    [Fact]
+    public void RanksWhoseLabelsDifferAllRefuse()
+    {
+        var results = ThreadGroup.Run(2, group =>
+        {
+            using DataSet<float> same = Data();
+            float[] features = same.Features.ToArray();
+            int[] labels = same.Labels.ToArray();
+            if (group.Rank == 1) labels[17] = (labels[17] + 1) % 3;   // the same images, one label changed
+            using DataSet<float> data = DataSet.FromClassification<float>(features, 8, labels);
+            using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+            // No validation split: a stratified split would move images too, and the features alone would differ.
+            return Trainer.Fit(network, data, Options(group) with { ValidationSplit = 0 });
+        });
+        Assert.All(results, r => Assert.Contains("Rank 1's training data", Assert.IsType<DistributedTrainingException>(r.Error).Message));
+    }
+
+    [Fact]
+    public void ReplicasThatDriftApartAreCaughtAtTheEndOfTheEpoch()
+    {
+        // Rank 1's all-reduce returns slightly different sums, as a faulty network or library might.
+        var results = ThreadGroup.Run(2, group =>
+        {
+            using DataSet<float> data = Data();
+            using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+            return Trainer.Fit(network, data, Options(group.Rank == 1 ? new Drifting(group) : group) with { Epochs = 2 });
+        });
+        Assert.All(results, r => Assert.Contains("After epoch 1, rank 1's weights differ from rank 0's", Assert.IsType<DistributedTrainingException>(r.Error).Message));
+    }
+
+    [Fact]
+    public void DoubleNetworksTrainDataParallelToo()
+    {
+        (List<double> Steps, double[] Weights) Run(ICommunicator? group)
+        {
+            using DataSet<double> data = Synthetic.Blobs<double>(Samples, seed: 5, classes: 3, features: 8, spread: 1.5);
+            using var network = new Network<double>(Architecture, new NetworkOptions { Seed = 1 });
+            var steps = new StepRecorder();
+            Trainer.Fit(network, data, Options(group, [steps]) with { Epochs = 3 });
+            return (steps.Losses, network.Parameters.ToArray());
+        }
+        var single = Run(null);
+        var results = ThreadGroup.Run(3, group => Run(group));
+        Assert.All(results, r => Assert.Null(r.Error));
+        double worst = single.Steps.Zip(results[0].Result.Steps, (a, b) => Math.Abs(a - b) / Math.Abs(a)).Max();
+        output.WriteLine($"double, 3 ranks: worst relative step-loss difference {worst:E2}");
+        Assert.True(worst <= 1e-12, $"{worst:E2}");
+        Assert.Equal(results[0].Result.Weights, results[2].Result.Weights);
+    }
+
+    [Fact]
+    public void EveryKindOfMismatchIsNamed()
+    {
+        // Rank 1 differs from rank 0 in one respect per case; every rank must refuse and name it.
+        (string Expected, Func<ICommunicator, History> Run)[] cases =
+        [
+            ("Rank 1's network", group =>
+            {
+                using DataSet<float> data = Data();
+                var architecture = group.Rank == 0 ? Architecture : new Sequential(new Dense(8, 17), new Relu(), new Dense(17, 3), new Softmax());
+                using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1 });
+                return Trainer.Fit(network, data, Options(group));
+            }),
+            ("Rank 1's validation data", group =>
+            {
+                using DataSet<float> data = Data();
+                using DataSet<float> held = Synthetic.Blobs<float>(30, seed: 10 + group.Rank, classes: 3, features: 8);
+                using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+                return Trainer.Fit(network, data, Options(group) with { ValidationSplit = 0 }, held);
+            }),
+            ("Rank 1's validation data (30×8, SHA-256", group =>   // ... differs from rank 0's (none)
+            {
+                using DataSet<float> data = Data();
+                using DataSet<float> held = Synthetic.Blobs<float>(30, seed: 10, classes: 3, features: 8);
+                using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+                return Trainer.Fit(network, data, Options(group) with { ValidationSplit = 0 }, group.Rank == 0 ? null : held);
+            }),
+            ("Rank 1's training state (epoch 1,", group =>
+            {
+                using DataSet<float> data = Data();
+                using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+                using var state = new TrainingState<float>(Options(), network.ParameterCount);
+                if (group.Rank == 1) Trainer.Fit(network, data, Options() with { Epochs = 1 }, state);   // rank 1 resumes after one epoch
+                return Trainer.Fit(network, data, Options(group), state);
+            }),
+        ];
+        foreach ((string expected, Func<ICommunicator, History> run) in cases)
+        {
+            var results = ThreadGroup.Run(2, run);
+            Assert.All(results, r =>
+            {
+                string message = Assert.IsType<DistributedTrainingException>(r.Error).Message;
+                Assert.Contains(expected, message);
+                if (expected.Contains("(30×8", StringComparison.Ordinal)) Assert.Contains("differs from rank 0's (none)", message);
+                Assert.Contains("must load the same data and use the same network, options, element type and BLAS provider", message);
+            });
+        }
+    }
+
+    [Fact]
+    public void RanksOfDifferentElementTypesRefuse()
+    {
+        var results = ThreadGroup.Run(2, group =>
+        {
+            if (group.Rank == 0)
+            {
+                using DataSet<float> single = Data();
+                using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+                return Trainer.Fit(network, single, Options(group));
+            }
+            using DataSet<double> data = Synthetic.Blobs<double>(Samples, seed: 5, classes: 3, features: 8, spread: 1.5);
+            using var wide = new Network<double>(Architecture, new NetworkOptions { Seed = 1 });
+            return Trainer.Fit(wide, data, Options(group));
+        });
+        Assert.All(results, r => Assert.Contains("Rank 1's element type (Double) differs from rank 0's (Single)", Assert.IsType<DistributedTrainingException>(r.Error).Message));
+    }
+
+    [Fact]
+    public void RankZerosOptimizerMomentsAndBestWeightsAreCopiedToTheOthers()
+    {
+        // Every rank resumes from "the same" state, but rank 1's moments and remembered best weights are off. After the
+        // copy from rank 0 the replicas agree, also when early stopping puts the remembered best weights back at the end.
+        var results = ThreadGroup.Run(2, group =>
+        {
+            using DataSet<float> data = Data();
+            using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+            TrainingOptions options = Options() with { EarlyStopping = new EarlyStopping { Monitor = Nn.Training.Monitor.TrainingLoss, Patience = 1 } };
+            using var state = new TrainingState<float>(options, network.ParameterCount);
+            Trainer.Fit(network, data, options with { Epochs = 1 }, state);
+            state.BestMetric = -1;   // unbeatable: the remembered weights of epoch 1 come back when training stops
+            if (group.Rank == 1)
+            {
+                state.OptimizerState.Moment(0).Fill(0.5f);
+                state.BestWeights.Span.Fill(0.25f);
+            }
+            Trainer.Fit(network, data, options with { Communicator = group, Epochs = 4 }, state);
+            return network.Parameters.ToArray();
+        });
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal(results[0].Result, results[1].Result);
+        Assert.DoesNotContain(0.25f, results[1].Result!);
     }
 
     [Fact]
@@ -198,6 +341,32 @@ public sealed class DataParallelTests(ITestOutputHelper output)
             Trainer.Fit(model.Network, data, Options(group, [steps]), state!);
             return (steps.Losses, model.Network.Parameters.ToArray());
         }
+    }
+
+    /// <summary>A rank whose all-reduce adds 1e-3 to the first sum: its replica drifts from the others.</summary>
+    private sealed class Drifting(ICommunicator inner) : ICommunicator
+    {
+        public int Rank => inner.Rank;
+
+        public int Size => inner.Size;
+
+        public string Description => inner.Description;
+
+        public void AllReduceSum(Span<float> values)
+        {
+            inner.AllReduceSum(values);
+            values[0] += 1e-3f;
+        }
+
+        public void AllReduceSum(Span<double> values) => inner.AllReduceSum(values);
+
+        public void Broadcast(Span<byte> data, int root) => inner.Broadcast(data, root);
+
+        public void AllGather(ReadOnlySpan<byte> mine, Span<byte> all) => inner.AllGather(mine, all);
+
+        public void Barrier() => inner.Barrier();
+
+        public void Abort(int exitCode) => inner.Abort(exitCode);
     }
 
     private sealed class StepRecorder : TrainingCallback
