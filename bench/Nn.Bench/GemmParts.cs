@@ -31,54 +31,42 @@ internal static unsafe class GemmParts
             Array.Sort(times);
             Console.WriteLine($"{name,-16} {times[200] * 1e6,8:F1} µs  {2.0 * m * n * k / times[200] / 1e9,6:F1} GFLOP/s (1 thread, kernel only)");
         }
-        // Two threads, each its own half (own C columns), started together, repeated: is concurrency itself slow?
+        // Two threads, each its own half, started together and repeated: is running concurrently itself slow?
         foreach (var (name, ta, tb, m, n, k) in shapes.Where(s => s.Item1.Contains("half")))
         {
             int lda = ta == Transpose.None ? k : m, ldb = tb == Transpose.None ? n : k;
-            var times = new double[2][];
-            using var barrier = new Barrier(2);
-            var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
-            {
-                float* bPart = tb == Transpose.None ? b.Pointer + t * n : b.Pointer + t * n * (long)ldb;
-                var mine = new double[400];
-                for (int i = 0; i < 600; i++)
-                {
-                    barrier.SignalAndWait();
-                    long s = Stopwatch.GetTimestamp();
-                    ManagedGemmKernel<float>.Multiply(ta, tb, m, n, k, 1f, a.Pointer, lda, bPart, ldb, 0f, c.Pointer + t * n, 2 * n);
-                    if (i >= 200) mine[i - 200] = Stopwatch.GetElapsedTime(s).TotalSeconds;
-                }
-                Array.Sort(mine);
-                times[t] = mine;
-            })).ToArray();
-            foreach (var th in threads) th.Start();
-            foreach (var th in threads) th.Join();
-            Console.WriteLine($"{name,-16} concurrently: thread 0 {times[0][200] * 1e6,8:F1} µs, thread 1 {times[1][200] * 1e6,8:F1} µs");
+            Concurrently($"{name} concurrently", t => ManagedGemmKernel<float>.Multiply(ta, tb, m, n, k, 1f, a.Pointer, lda,
+                tb == Transpose.None ? b.Pointer + t * n : b.Pointer + t * n * (long)ldb, ldb, 0f, c.Pointer + t * n, 2 * n));
         }
         foreach (var (name, ta, tb, m, n, k) in shapes.Where(s => s.Item1.Contains("full")))
         {
-            int lda = ta == Transpose.None ? k : m, ldb = tb == Transpose.None ? n : k;
-            int half = m / 2;
-            var times = new double[2][];
-            using var barrier = new Barrier(2);
-            var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
-            {
-                float* aPart = ta == Transpose.None ? a.Pointer + t * half * (long)lda : a.Pointer + t * half;
-                var mine = new double[400];
-                for (int i = 0; i < 600; i++)
-                {
-                    barrier.SignalAndWait();
-                    long s = Stopwatch.GetTimestamp();
-                    ManagedGemmKernel<float>.Multiply(ta, tb, half, n, k, 1f, aPart, lda, b.Pointer, ldb, 0f, c.Pointer + t * half * (long)n, n);
-                    if (i >= 200) mine[i - 200] = Stopwatch.GetElapsedTime(s).TotalSeconds;
-                }
-                Array.Sort(mine);
-                times[t] = mine;
-            })).ToArray();
-            foreach (var th in threads) th.Start();
-            foreach (var th in threads) th.Join();
-            Console.WriteLine($"{name,-16} row halves concurrently: thread 0 {times[0][200] * 1e6,8:F1} µs, thread 1 {times[1][200] * 1e6,8:F1} µs");
+            int lda = ta == Transpose.None ? k : m, ldb = tb == Transpose.None ? n : k, half = m / 2;
+            Concurrently($"{name} row halves concurrently", t => ManagedGemmKernel<float>.Multiply(ta, tb, half, n, k, 1f,
+                ta == Transpose.None ? a.Pointer + t * half * (long)lda : a.Pointer + t * half, lda, b.Pointer, ldb, 0f, c.Pointer + t * half * (long)n, n));
         }
         return 0;
+    }
+
+    // Runs part(0) and part(1) on two threads released together by a barrier, 600 times; prints each thread's median of the last 400.
+    private static void Concurrently(string name, Action<int> part)
+    {
+        var times = new double[2][];
+        using var barrier = new Barrier(2);
+        Thread[] threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            var mine = new double[400];
+            for (int i = 0; i < 600; i++)
+            {
+                barrier.SignalAndWait();
+                long start = Stopwatch.GetTimestamp();
+                part(t);
+                if (i >= 200) mine[i - 200] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+            Array.Sort(mine);
+            times[t] = mine;
+        })).ToArray();
+        foreach (Thread thread in threads) thread.Start();
+        foreach (Thread thread in threads) thread.Join();
+        Console.WriteLine($"{name,-32}: thread 0 {times[0][200] * 1e6,8:F1} µs, thread 1 {times[1][200] * 1e6,8:F1} µs");
     }
 }

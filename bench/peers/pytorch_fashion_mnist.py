@@ -5,18 +5,15 @@
 Run with Debian's python3-torch:  /usr/bin/python3 bench/peers/pytorch_fashion_mnist.py [--threads N] [--json out.json]
 """
 import argparse
-import gzip
 import json
-import os
-import struct
 import time
 
-import numpy as np
+from fashion_data import DEFAULT_DIRECTORY, load_scaled
 import torch
 from torch import nn
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--data", default=os.environ.get("NN_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"))
+parser.add_argument("--data", default=DEFAULT_DIRECTORY)
 parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads; default: PyTorch's own choice")
 parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--json", default=None)
@@ -26,22 +23,7 @@ if args.threads is not None:
     torch.set_num_threads(args.threads)
 
 
-def idx(name):
-    with gzip.open(os.path.join(args.data, name + ".gz"), "rb") as f:
-        data = f.read()
-    _, _, kind, rank = struct.unpack(">BBBB", data[:4])
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-x_train = idx("train-images-idx3-ubyte").reshape(60000, 784).astype(np.float32)
-y_train = idx("train-labels-idx1-ubyte").astype(np.int64)
-x_test = idx("t10k-images-idx3-ubyte").reshape(10000, 784).astype(np.float32)
-y_test = idx("t10k-labels-idx1-ubyte").astype(np.int64)
-low, high = x_train.min(axis=0), x_train.max(axis=0)
-scale = np.where(high > low, 1.0 / np.maximum(high - low, 1e-12), 1.0).astype(np.float32)
-x_train = (x_train - low) * scale
-x_test = (x_test - low) * scale
+x_train, y_train, x_test, y_test = load_scaled(args.data)
 x_train, y_train, x_test, y_test = map(torch.from_numpy, (x_train, y_train, x_test, y_test))
 
 torch.manual_seed(1)

@@ -6,41 +6,24 @@ every epoch. One partial_fit call is one epoch; test accuracy is measured after 
 Run with Debian's python3-sklearn:  /usr/bin/python3 bench/peers/sklearn_fashion_mnist.py [--threads N] [--json out.json]
 """
 import argparse
-import gzip
 import json
-import os
-import struct
 import time
 
 import numpy as np
+from fashion_data import DEFAULT_DIRECTORY, load_scaled
 import sklearn
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--data", default=os.environ.get("NN_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"))
+parser.add_argument("--data", default=DEFAULT_DIRECTORY)
 parser.add_argument("--threads", type=int, default=1, help="BLAS threads (threadpoolctl)")
 parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--json", default=None)
 args = parser.parse_args()
 
 
-def idx(name):
-    with gzip.open(os.path.join(args.data, name + ".gz"), "rb") as f:
-        data = f.read()
-    _, _, _, rank = struct.unpack(">BBBB", data[:4])
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-x_train = idx("train-images-idx3-ubyte").reshape(60000, 784).astype(np.float32)
-y_train = idx("train-labels-idx1-ubyte").astype(np.int64)
-x_test = idx("t10k-images-idx3-ubyte").reshape(10000, 784).astype(np.float32)
-y_test = idx("t10k-labels-idx1-ubyte").astype(np.int64)
-low, high = x_train.min(axis=0), x_train.max(axis=0)
-scale = np.where(high > low, 1.0 / np.maximum(high - low, 1e-12), 1.0).astype(np.float32)
-x_train = (x_train - low) * scale
-x_test = (x_test - low) * scale
+x_train, y_train, x_test, y_test = load_scaled(args.data)
 
 model = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="adam", learning_rate_init=1e-3,
                       batch_size=128, alpha=0.0, shuffle=True, random_state=1)

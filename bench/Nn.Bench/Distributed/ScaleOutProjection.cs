@@ -23,7 +23,7 @@ internal static class ScaleOutProjection
     public static int Run(string[] args)
     {
         Blas.Provider.Threads = 1;
-        var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
+        Sequential architecture = FashionBench.Mlp(256, 128);
         using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1 });
         var adam = new Adam(1e-3);
         using OptimizerState<float> state = adam.CreateState<float>(network.ParameterCount);

@@ -32,14 +32,10 @@ internal static class MlNetLinear
     {
         int threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         Nn.Native.Blas.Provider.Threads = threads;
-        string directory = FashionMnist.FindDirectory() ?? throw new InvalidOperationException("Fashion-MNIST is not installed (dataset-fashion-mnist).");
-        (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        (DataSet<float> train, DataSet<float> test) = FashionBench.LoadScaled();
         using (train)
         using (test)
         {
-            FeatureScaler scaler = FeatureScaler.Fit(train, ScalingKind.MinMax);
-            scaler.Transform(train);
-            scaler.Transform(test);
             Console.WriteLine($"# Nn against ML.NET 5.0.1, Fashion-MNIST 60,000/10,000, {threads} thread(s), Nn provider {Nn.Native.Blas.Provider.Name}, {DateTime.UtcNow:yyyy-MM-dd}");
             Console.WriteLine();
             Console.WriteLine("| model | library | settings | training s | test accuracy |");

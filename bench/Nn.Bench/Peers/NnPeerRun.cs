@@ -20,19 +20,14 @@ internal static class NnPeerRun
         int threads = int.Parse(Option(args, "--threads", "2"), CultureInfo.InvariantCulture);
         string json = Option(args, "--json", "nn.json");
         Blas.Provider.Threads = threads;
-        string directory = FashionMnist.FindDirectory() ?? throw new InvalidOperationException("Fashion-MNIST is not installed (dataset-fashion-mnist).");
-        (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        (DataSet<float> train, DataSet<float> test) = FashionBench.LoadScaled();
         using (train)
         using (test)
         {
-            FeatureScaler scaler = FeatureScaler.Fit(train, ScalingKind.MinMax);
-            scaler.Transform(train);
-            scaler.Transform(test);
-            var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
-            using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+            using var network = new Network<float>(FashionBench.Mlp(256, 128), new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
             var loss = new CategoricalCrossEntropy();
             var records = new List<object>();
-            var hook = new EpochHook(record =>
+            var hook = new FashionBench.EpochHook(record =>
             {
                 double accuracy = Trainer.Evaluate(network, test, loss).Accuracy!.Value;
                 records.Add(new { epoch = record.Epoch, seconds = record.Elapsed.TotalSeconds, train_loss = record.TrainingLoss, test_accuracy = accuracy });
@@ -57,10 +52,5 @@ internal static class NnPeerRun
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
-
-    private sealed class EpochHook(Action<EpochRecord> onEpoch) : TrainingCallback
-    {
-        public override void OnEpochEnd(EpochRecord epoch) => onEpoch(epoch);
     }
 }

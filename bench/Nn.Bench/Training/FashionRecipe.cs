@@ -15,7 +15,6 @@ internal static class FashionRecipe
 
     public static int Run(string[] args)
     {
-        string directory = FashionMnist.FindDirectory() ?? throw new InvalidOperationException("Fashion-MNIST is not installed (dataset-fashion-mnist).");
         Recipe[] recipes =
         [
             new("plain: 256-128, Adam 1e-3, batch 128", [256, 128], () => new Adam(1e-3), () => LearningRateSchedule.Constant, 0, 128, ScalingKind.MinMax),
@@ -26,28 +25,15 @@ internal static class FashionRecipe
         IEnumerable<Recipe> chosen = args.Length > 1 ? args.Skip(1).Select(i => recipes[int.Parse(i, CultureInfo.InvariantCulture)]) : recipes;
         foreach (Recipe recipe in chosen)
         {
-            (DataSet<float> train, DataSet<float> test) = FashionMnist.Load<float>(directory);
+            (DataSet<float> train, DataSet<float> test) = FashionBench.LoadScaled(recipe.Scaling);
             using (train)
             using (test)
             {
-                FeatureScaler scaler = FeatureScaler.Fit(train, recipe.Scaling);
-                scaler.Transform(train);
-                scaler.Transform(test);
-                var layers = new List<Layer>();
-                int width = 784;
-                foreach (int units in recipe.Hidden)
-                {
-                    layers.Add(new Dense(width, units));
-                    layers.Add(new Relu());
-                    width = units;
-                }
-                layers.Add(new Dense(width, 10));
-                layers.Add(new Softmax());
-                using var network = new Network<float>(new Sequential([.. layers]), new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+                using var network = new Network<float>(FashionBench.Mlp(recipe.Hidden), new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
                 var loss = new CategoricalCrossEntropy();
                 var accuracies = new List<double>();
                 double trainingSeconds = 0, to88 = double.NaN;
-                var score = new EpochHook(record =>
+                var score = new FashionBench.EpochHook(record =>
                 {
                     trainingSeconds += record.Elapsed.TotalSeconds;
                     double accuracy = Trainer.Evaluate(network, test, loss).Accuracy!.Value;
@@ -64,10 +50,5 @@ internal static class FashionRecipe
             }
         }
         return 0;
-    }
-
-    private sealed class EpochHook(Action<EpochRecord> onEpoch) : TrainingCallback
-    {
-        public override void OnEpochEnd(EpochRecord epoch) => onEpoch(epoch);
     }
 }

@@ -36,7 +36,7 @@ internal static class StepProfile
         foreach (int threads in new[] { 1, 2 })
         {
             provider.Threads = threads;
-            var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
+            Sequential architecture = FashionBench.Mlp(256, 128);
             using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Provider = provider });
             using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
             float[][] weights = Widths.Zip(Widths.Skip(1), (i, o) => new float[i * o]).ToArray();

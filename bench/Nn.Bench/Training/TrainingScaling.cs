@@ -17,12 +17,10 @@ internal static class TrainingScaling
 {
     public static int Run(string[] args)
     {
-        string directory = FashionMnist.FindDirectory() ?? throw new InvalidOperationException("Fashion-MNIST is not installed (dataset-fashion-mnist).");
-        (DataSet<float> all, DataSet<float> test) = FashionMnist.Load<float>(directory);
+        (DataSet<float> all, DataSet<float> test) = FashionBench.LoadScaled();
         test.Dispose();
         using (all)
         {
-            FeatureScaler.Fit(all, ScalingKind.MinMax).Transform(all);
             Console.WriteLine($"# training scaling {DateTime.UtcNow:yyyy-MM-dd}: {Blas.Provider.Name}, {Blas.Provider.Threads} thread(s), OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"}");
             Console.WriteLine();
             Console.WriteLine("| samples | s / epoch | µs / sample |");
@@ -76,8 +74,7 @@ internal static class TrainingScaling
 
     private static double EpochSeconds(DataSet<float> data, int first, int second, int batch)
     {
-        var architecture = new Sequential(new Dense(784, first), new Relu(), new Dense(first, second), new Relu(), new Dense(second, 10), new Softmax());
-        using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1 });
+        using var network = new Network<float>(FashionBench.Mlp(first, second), new NetworkOptions { Seed = 1 });
         History history = Trainer.Fit(network, data, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Epochs = 4, BatchSize = batch, Seed = 1 });
         return history.Epochs.Skip(1).Select(e => e.Elapsed.TotalSeconds).Order().ElementAt(1);
     }
@@ -86,8 +83,7 @@ internal static class TrainingScaling
     // buffers and the network's per-layer activations, pre-activations and deltas for the batch.
     private static (double Megabytes, double Workspace) NativeAfterEpoch(DataSet<float> data, int batch, long before)
     {
-        var architecture = new Sequential(new Dense(784, 256), new Relu(), new Dense(256, 128), new Relu(), new Dense(128, 10), new Softmax());
-        using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1 });
+        using var network = new Network<float>(FashionBench.Mlp(256, 128), new NetworkOptions { Seed = 1 });
         long peak = 0;
         var probe = new Probe(() => peak = Math.Max(peak, NativeMemoryStatistics.LiveBytes - before));
         Trainer.Fit(network, data, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Epochs = 1, BatchSize = batch, Seed = 1, Callbacks = [probe] });
