@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Runtime.InteropServices;
 using Nn.Native;
 using Nn.Native.Distributed;
 using Nn.Training;
@@ -81,22 +79,6 @@ internal static class DistributedRun
         if (args.Has("threads") || Environment.GetEnvironmentVariable("NN_THREADS") is not null) return;
         int local = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int size) && size > 0 ? size : 1;
         Blas.Provider.Threads = Math.Max(1, Environment.ProcessorCount / local);
-    }
-
-    /// <summary>Every rank's SHA-256 of its weights, gathered to all (hex), after checking that they agree.</summary>
-    /// <exception cref="DistributedTrainingException">A rank's weights differ from rank 0's.</exception>
-    public static string[] ReplicaHashes(ICommunicator world, ReadOnlySpan<float> parameters)
-    {
-        byte[] mine = SHA256.HashData(MemoryMarshal.AsBytes(parameters));
-        byte[] all = new byte[mine.Length * world.Size];
-        world.AllGather(mine, all);
-        string[] hashes = Enumerable.Range(0, world.Size).Select(r => Convert.ToHexStringLower(all, r * mine.Length, mine.Length)).ToArray();
-        int differs = Array.FindIndex(hashes, h => h != hashes[0]);
-        if (differs > 0)
-        {
-            throw new DistributedTrainingException($"After training, rank {differs}'s weights (SHA-256 {hashes[differs][..16]}…) differ from rank 0's ({hashes[0][..16]}…).");
-        }
-        return hashes;
     }
 
     /// <summary>Rank 0 reads <paramref name="path"/>; every rank receives its bytes.</summary>

@@ -174,7 +174,7 @@ internal static class TrainCommand
                 ? LiveProgress.Run(epochs, (fitted + batch - 1) / batch, batch,
                     live => Trainer.Fit(network, train, trainingOptions with { Callbacks = [live, .. extra] }, state))
                 : Trainer.Fit(network, train, trainingOptions with { Callbacks = [progress, .. extra] }, state);
-            string[]? replicas = world is null ? null : DistributedRun.ReplicaHashes(world, network.Parameters);
+            string[]? replicas = world is null ? null : Replicas.CheckIdentical<float>(world, network.Parameters, "After training");
             if (!writer) return 0;
             if (replicas is not null)
             {

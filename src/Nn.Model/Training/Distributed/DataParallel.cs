@@ -107,19 +107,7 @@ internal sealed class DataParallel<T>(ICommunicator group, Network<T> network) w
 
     /// <summary>Confirms that every rank still holds bit-identical weights.</summary>
     /// <exception cref="DistributedTrainingException">A rank's weights differ from rank 0's.</exception>
-    public void CheckReplicas(int epoch)
-    {
-        byte[] mine = SHA256.HashData(MemoryMarshal.AsBytes((ReadOnlySpan<T>)network.Parameters))[..HashBytes];
-        byte[] all = new byte[HashBytes * Size];
-        group.AllGather(mine, all);
-        for (int r = 1; r < Size; r++)
-        {
-            if (!all.AsSpan(r * HashBytes, HashBytes).SequenceEqual(all.AsSpan(0, HashBytes)))
-            {
-                throw new DistributedTrainingException($"After epoch {epoch}, rank {r}'s weights differ from rank 0's: the all-reduce did not give every rank the same sums.");
-            }
-        }
-    }
+    public void CheckReplicas(int epoch) => Replicas.CheckIdentical<T>(group, network.Parameters, $"After epoch {epoch}");
 
     private void Broadcast(Span<T> values) => group.Broadcast(MemoryMarshal.AsBytes(values), root: 0);
 
