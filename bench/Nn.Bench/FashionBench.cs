@@ -3,7 +3,7 @@ using Nn.Training;
 
 namespace Nn.Bench;
 
-/// <summary>What the Fashion-MNIST bench commands share: the data scaled as the peers scale it, the benchmark MLP, and an epoch hook.</summary>
+/// <summary>What the Fashion-MNIST bench commands share: the data scaled as the peers scale it, and an epoch hook.</summary>
 internal static class FashionBench
 {
     /// <summary>Training and test sets with a per-feature min-max scaler fitted on the training images (as every peer script does).</summary>
@@ -16,22 +16,6 @@ internal static class FashionBench
         scaler.Transform(train);
         scaler.Transform(test);
         return (train, test);
-    }
-
-    /// <summary>784-h₁-h₂-…-10 with ReLU hidden layers and a softmax output (the peers' network for 256, 128).</summary>
-    public static Sequential Mlp(params int[] hidden)
-    {
-        var layers = new List<Layer>();
-        int width = 784;
-        foreach (int units in hidden)
-        {
-            layers.Add(new Dense(width, units));
-            layers.Add(new Relu());
-            width = units;
-        }
-        layers.Add(new Dense(width, 10));
-        layers.Add(new Softmax());
-        return new Sequential([.. layers]);
     }
 
     /// <summary>A callback that runs an action after every epoch.</summary>

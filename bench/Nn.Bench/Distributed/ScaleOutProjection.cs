@@ -23,7 +23,7 @@ internal static class ScaleOutProjection
     public static int Run(string[] args)
     {
         Blas.Provider.Threads = 1;
-        Sequential architecture = FashionBench.Mlp(256, 128);
+        Sequential architecture = Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture;
         using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1 });
         var adam = new Adam(1e-3);
         using OptimizerState<float> state = adam.CreateState<float>(network.ParameterCount);

@@ -24,7 +24,7 @@ internal static class NnPeerRun
         using (train)
         using (test)
         {
-            using var network = new Network<float>(FashionBench.Mlp(256, 128), new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+            using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture, new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
             var loss = new CategoricalCrossEntropy();
             var records = new List<object>();
             var hook = new FashionBench.EpochHook(record =>

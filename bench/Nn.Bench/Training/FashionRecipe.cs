@@ -29,7 +29,7 @@ internal static class FashionRecipe
             using (train)
             using (test)
             {
-                using var network = new Network<float>(FashionBench.Mlp(recipe.Hidden), new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
+                using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, recipe.Hidden).Architecture, new NetworkOptions { Seed = 1, Initializer = Initializer.HeNormal });
                 var loss = new CategoricalCrossEntropy();
                 var accuracies = new List<double>();
                 double trainingSeconds = 0, to88 = double.NaN;

@@ -36,7 +36,7 @@ internal static class StepProfile
         foreach (int threads in new[] { 1, 2 })
         {
             provider.Threads = threads;
-            Sequential architecture = FashionBench.Mlp(256, 128);
+            Sequential architecture = Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture;
             using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Provider = provider });
             using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
             float[][] weights = Widths.Zip(Widths.Skip(1), (i, o) => new float[i * o]).ToArray();

@@ -74,7 +74,7 @@ internal static class TrainingScaling
 
     private static double EpochSeconds(DataSet<float> data, int first, int second, int batch)
     {
-        using var network = new Network<float>(FashionBench.Mlp(first, second), new NetworkOptions { Seed = 1 });
+        using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, first, second).Architecture, new NetworkOptions { Seed = 1 });
         History history = Trainer.Fit(network, data, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Epochs = 4, BatchSize = batch, Seed = 1 });
         return history.Epochs.Skip(1).Select(e => e.Elapsed.TotalSeconds).Order().ElementAt(1);
     }
@@ -83,7 +83,7 @@ internal static class TrainingScaling
     // buffers and the network's per-layer activations, pre-activations and deltas for the batch.
     private static (double Megabytes, double Workspace) NativeAfterEpoch(DataSet<float> data, int batch, long before)
     {
-        using var network = new Network<float>(FashionBench.Mlp(256, 128), new NetworkOptions { Seed = 1 });
+        using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture, new NetworkOptions { Seed = 1 });
         long peak = 0;
         var probe = new Probe(() => peak = Math.Max(peak, NativeMemoryStatistics.LiveBytes - before));
         Trainer.Fit(network, data, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Epochs = 1, BatchSize = batch, Seed = 1, Callbacks = [probe] });

@@ -117,4 +117,86 @@ public sealed class PerceptronTests(ITestOutputHelper output)
             Assert.True(accuracy >= 0.84, $"{accuracy:P2} < 84 %");
         }
     }
+
+    [Fact]
+    public void AveragingStartsFromTheWeightsFitStartsWith()
+    {
+        // A first, plain Fit leaves non-zero weights; the averaged Fit that follows must average from there (w₀ ≠ 0).
+        using DataSet<double> blobs = Synthetic.Blobs<double>(40, seed: 11, spread: 3.0);
+        var perceptron = new Perceptron(2);
+        perceptron.Fit(blobs, maxEpochs: 1, shuffleSeed: 4);
+        double[] w = perceptron.Weights.ToArray();
+        double b = perceptron.Biases[0];
+        PerceptronResult result = perceptron.Fit(blobs, maxEpochs: 2, shuffleSeed: 5, averaged: true);
+
+        double[] sum = new double[2];
+        double sumB = 0;
+        int[] order = Enumerable.Range(0, blobs.Count).ToArray();
+        var random = new Random(5);
+        long visits = 0;
+        for (int epoch = 0; epoch < result.Epochs; epoch++)
+        {
+            random.Shuffle(order);
+            foreach (int i in order)
+            {
+                double x0 = blobs.FeaturesOf(i)[0], x1 = blobs.FeaturesOf(i)[1];
+                double step = blobs.Labels[i] - (b + w[0] * x0 + w[1] * x1 >= 0 ? 1 : 0);
+                w[0] += step * x0;
+                w[1] += step * x1;
+                b += step;
+                visits++;
+                sum[0] += w[0];
+                sum[1] += w[1];
+                sumB += b;
+            }
+        }
+        Assert.Equal(sum[0] / visits, perceptron.Weights[0], 1e-9);
+        Assert.Equal(sum[1] / visits, perceptron.Weights[1], 1e-9);
+        Assert.Equal(sumB / visits, perceptron.Biases[0], 1e-9);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Perceptron(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Perceptron(2, classes: 1));
+        Assert.Contains("learning rate must be positive", Assert.Throws<ArgumentOutOfRangeException>(() => new Perceptron(2, learningRate: 0)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Perceptron(2, learningRate: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Perceptron(2, learningRate: double.NaN));
+        var perceptron = new Perceptron(2);
+        Assert.Throws<ArgumentNullException>(() => perceptron.Fit<double>(null!));
+        using DataSet<double> blobs = Synthetic.Blobs<double>(20, seed: 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => perceptron.Fit(blobs, maxEpochs: 0));
+        using DataSet<double> three = Synthetic.Blobs<double>(30, seed: 1, classes: 3);
+        Assert.Contains("has 2 features and 3 classes.", Assert.Throws<ArgumentException>(() => perceptron.Fit(three)).Message);
+        using DataSet<double> wide = Synthetic.Blobs<double>(20, seed: 1, features: 3);
+        Assert.Throws<ArgumentException>(() => perceptron.Fit(wide));
+        using DataSet<double> regression = DataSet.FromRegression<double>([1, 2, 3, 4], 2, [1, 2], 1);
+        Assert.Contains("regression targets", Assert.Throws<ArgumentException>(() => perceptron.Fit(regression)).Message);
+        Assert.Contains("Expected 2 features, got 3", Assert.Throws<ArgumentException>(() => perceptron.Predict([1, 2, 3])).Message);
+    }
+
+    [Fact]
+    public void TiesFollowTheStepAndTheFirstUnit()
+    {
+        // Untrained: every score is 0. H(0) = 1 for one unit; among equal units the first class wins.
+        Assert.Equal(1, new Perceptron(2).Predict([0.5, -0.5]));
+        Assert.Equal(0, new Perceptron(2, classes: 3).Predict([0.5, -0.5]));
+    }
+
+    [Fact]
+    public void OneVsRestPerceptronBecomesAScoreNetworkWithItsBiases()
+    {
+        using DataSet<double> blobs = Synthetic.Blobs<double>(60, seed: 12, classes: 3);
+        var perceptron = new Perceptron(2, classes: 3);
+        perceptron.Fit(blobs, maxEpochs: 20, shuffleSeed: 1);
+        using Network<double> network = perceptron.ToNetwork<double>();
+        Assert.IsType<Identity>(network.Architecture.OutputActivation);
+        Assert.Equal(perceptron.Biases.ToArray(), network.Biases(0).ToArray());
+        Assert.Equal(perceptron.Weights.ToArray(), network.Weights(0).ToArray());
+    }
+
+    [Fact]
+    public void ClassifierRecipeStacksReluLayersUnderASoftmax() =>
+        Assert.Equal("784-256-128-10 (Relu, Relu, Softmax)", Recipes.Classifier(784, 10, 256, 128).Architecture.ToString());
 }

@@ -106,7 +106,12 @@ public sealed class DataParallelTests(ITestOutputHelper output)
             return Trainer.Fit(network, data, Options(group.Rank == 1 ? new Drifting(group) : group) with { Epochs = 2 });
         });
         Assert.All(results, r => Assert.Contains("After epoch 1, rank 1's weights differ from rank 0's", Assert.IsType<DistributedTrainingException>(r.Error).Message));
+        Assert.All(results, r => Assert.EndsWith("…): the all-reduce did not give every rank the same sums.", r.Error!.Message));
     }
+
+    [Fact]
+    public void ReplicaCheckNeedsAGroup() =>
+        Assert.Throws<ArgumentNullException>(() => Replicas.CheckIdentical<float>(null!, [1f], "now"));
 
     [Fact]
     public void DoubleNetworksTrainDataParallelToo()
