@@ -199,4 +199,14 @@ public sealed class PerceptronTests(ITestOutputHelper output)
     [Fact]
     public void ClassifierRecipeStacksReluLayersUnderASoftmax() =>
         Assert.Equal("784-256-128-10 (Relu, Relu, Softmax)", Recipes.Classifier(784, 10, 256, 128).Architecture.ToString());
+
+    [Fact]
+    public void AveragingOverNoSamplesLeavesTheWeights()
+    {
+        using DataSet<double> empty = DataSet.FromClassification<double>([], 2, [], ["0", "1"]);
+        var perceptron = new Perceptron(2);
+        perceptron.Fit(empty, maxEpochs: 2, averaged: true);
+        Assert.Equal([0.0, 0.0], perceptron.Weights.ToArray());
+        Assert.Equal(0.0, perceptron.Biases[0]);
+    }
 }
