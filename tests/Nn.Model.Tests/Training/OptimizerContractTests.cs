@@ -69,6 +69,14 @@ public sealed class OptimizerContractTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => With(which, value));
         Assert.Equal(parameter, error.ParamName);
         Assert.Equal(value, error.ActualValue);
+        string expected = parameter switch
+        {
+            "learningRate" => "The learning rate must be positive and finite.",
+            "weightDecay" => "Weight decay must be finite and non-negative.",
+            "epsilon" => "epsilon must be positive and finite.",
+            _ => $"{parameter} must be in [0, 1).",
+        };
+        Assert.StartsWith(expected, error.Message);
     }
 
     [Theory]
@@ -87,6 +95,7 @@ public sealed class OptimizerContractTests
     {
         var error = Assert.Throws<ArgumentException>(() => new GradientDescent(0.1, 0, nesterov: true));
         Assert.Equal("nesterov", error.ParamName);
+        Assert.StartsWith("Nesterov momentum needs a momentum above zero.", error.Message);
         Assert.NotNull(new GradientDescent(0.1, 0.5, nesterov: true));
     }
 
@@ -101,7 +110,7 @@ public sealed class OptimizerContractTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.CreateState<float>(3));
         Assert.Equal("epsilon", error.ParamName);
         Assert.Contains("Single", error.Message);
-        Assert.Contains("1e-38", error.Message);
+        Assert.StartsWith($"epsilon = 1E-50 is 0 in Single; choose one that Single can hold (at least {float.Epsilon}).", error.Message);
         using OptimizerState<double> state = optimizer.CreateState<double>(3);
         Assert.Equal(0, state.Steps);
     }
@@ -201,6 +210,7 @@ public sealed class OptimizerContractTests
         }
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => state.Moment(count));
         Assert.Equal("index", error.ParamName);
+        Assert.Equal(count, error.ActualValue);
         Assert.Throws<ArgumentOutOfRangeException>(() => state.Moment(-1));
     }
 
@@ -222,6 +232,20 @@ public sealed class OptimizerContractTests
             state.Moment(0).Fill(42);
             Assert.DoesNotContain(42, state.Moment(1).ToArray());
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(MomentCounts))]
+    public void DisposingTheStateFreesEveryMomentSlab(Optimizer optimizer, int count)
+    {
+        OptimizerState<float> state = optimizer.CreateState<float>(7);
+        state.Dispose();
+        for (int k = 0; k < count; k++)
+        {
+            int index = k;
+            Assert.Throws<ObjectDisposedException>(() => state.Moment(index).Length);
+        }
+        state.Dispose(); // idempotent
     }
 
     [Theory]

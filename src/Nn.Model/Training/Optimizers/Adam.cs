@@ -51,7 +51,7 @@ public class Adam : Optimizer
     }
 
     /// <inheritdoc />
-    public override OptimizerDescription Describe() => WeightDecay > 0 || this is AdamW
+    public override OptimizerDescription Describe() => this is AdamW // only AdamW's constructor sets a weight decay
         ? new(nameof(AdamW), [LearningRate, WeightDecay, Beta1, Beta2, Epsilon])
         : new(nameof(Adam), [LearningRate, Beta1, Beta2, Epsilon]);
 

@@ -62,7 +62,7 @@ public abstract class Optimizer
         if (converted == T.Zero || !T.IsFinite(converted))
         {
             throw new ArgumentOutOfRangeException(name, value,
-                $"{name} = {value} is {converted} in {typeof(T).Name}; choose one that {typeof(T).Name} can hold (at least {(typeof(T) == typeof(float) ? "1e-38" : "1e-300")}).");
+                $"{name} = {value} is {converted} in {typeof(T).Name}; choose one that {typeof(T).Name} can hold (at least {T.Epsilon}).");
         }
         return converted;
     }
