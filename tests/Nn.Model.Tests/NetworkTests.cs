@@ -121,5 +121,12 @@ public sealed class NetworkTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyRelu(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyRelu(-0.1));
         Assert.Equal(0.01, new LeakyRelu().NegativeSlope);
+        Assert.Equal(0, new LeakyRelu(0).NegativeSlope); // a ReLU, but allowed
+        Assert.Equal(0.999, new LeakyRelu(0.999).NegativeSlope);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyRelu(1)); // linear: no longer an activation
+        Assert.Equal("slope", error.ParamName);
+        Assert.StartsWith("LeakyRelu slope must be in [0, 1).", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyRelu(double.PositiveInfinity));
+        Assert.Equal("LeakyRelu(0.2)", new LeakyRelu(0.2).ToString());
     }
 }
