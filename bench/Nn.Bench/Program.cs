@@ -30,7 +30,7 @@ if (args.Length > 0 && args[0] == "training-scaling")
 {
     return Nn.Bench.Training.TrainingScaling.Run(args);
 }
-// dotnet run -c Release --project bench/Nn.Bench -- mlnet-linear [threads]      the lectures' linear models against ML.NET, same process and data
+// dotnet run -c Release --project bench/Nn.Bench -- mlnet-linear [threads] [fashion-mnist|digits]  the lectures' linear models against ML.NET, same process and data
 if (args.Length > 0 && args[0] == "mlnet-linear")
 {
     return Nn.Bench.Peers.MlNetLinear.Run(args);
