@@ -32,7 +32,7 @@ pattern=$(IFS=','; echo "${patterns[*]}")
 cd "$(dirname "$0")/${NN_MUTATION_TESTS:-$project.Tests}"
 config=$(mktemp --suffix .json)
 cat > "$config" <<JSON
-{ "stryker-config": { "project": "${project}.csproj", "test-runner": "mtp", "coverage-analysis": "off", "concurrency": 2,
+{ "stryker-config": { "project": "${project}.csproj", "test-runner": "mtp", "coverage-analysis": "off", "concurrency": 2, "additional-timeout": 15000,
   "mutate": [ ${pattern} ], "reporters": [ "json", "html", "progress" ] } }
 JSON
 dotnet tool restore >/dev/null

@@ -346,8 +346,14 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         return null;
     }
 
-    /// <summary>True when no value is NaN or infinite: one vectorised pass (the sum of magnitudes is finite).</summary>
-    internal static bool AllFinite(ReadOnlySpan<T> values) => T.IsFinite(TensorPrimitives.SumOfMagnitudes(values));
+    /// <summary>Workspaces still holding native memory, the current one and those outgrown (for leak tests).</summary>
+    internal int LiveWorkspaces => (_workspace is { IsDisposed: false } ? 1 : 0) + _retired.Count(w => !w.IsDisposed);
+
+    /// <summary>
+    /// True when no value is NaN or infinite: one vectorised pass. The largest magnitude is NaN or infinite exactly when
+    /// some value is (a sum of magnitudes, used before, overflowed on large finite values and reported them as infinite).
+    /// </summary>
+    internal static bool AllFinite(ReadOnlySpan<T> values) => values.IsEmpty || T.IsFinite(TensorPrimitives.MaxMagnitude(values));
 
     /// <summary>Frees the parameter, gradient and activation slabs. Calling it again does nothing.</summary>
     /// <exception cref="InvalidOperationException">Another thread is in a call on the network (its memory is not freed under it).</exception>

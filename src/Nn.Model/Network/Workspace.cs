@@ -40,5 +40,7 @@ internal sealed class Workspace<T> : IDisposable where T : unmanaged
 
     public Span<T> LogSumExp(int batch) => _slab.Slice(_logSumExpOffset, batch);
 
+    public bool IsDisposed => _slab.IsDisposed;
+
     public void Dispose() => _slab.Dispose();
 }
