@@ -26,7 +26,10 @@ public static class Trainer
         CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(options);
+        // Options first, so a bad one is reported as such and not by the state it would have sized.
+        Validate(network, training, options, validation);
         using var state = new TrainingState<T>(options, network.ParameterCount);
         return Fit(network, training, options, state, validation, cancellationToken);
     }
