@@ -110,7 +110,7 @@ public sealed class TrainerContractTests
         Assert.Throws<ArgumentNullException>(() => Trainer.Fit(network, data, new TrainingOptions { Loss = loss, Schedule = null! }));
         Assert.Throws<ArgumentNullException>(() => Trainer.Evaluate(null!, data, loss));
         Assert.Throws<ArgumentNullException>(() => Trainer.Evaluate(network, null!, loss));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Evaluate(network, data, loss, batchSize: 0));
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Evaluate(network, data, loss, batchSize: 0)).ParamName);
 
         // Targets are checked against the loss for both data sets, naming which.
         using DataSet<double> soft = DataSet.FromRegression<double>([1, 2, 3, 4], 2, [0.5, 0.5, 0.5, 1, 0, 0], 3, source: "soft.csv");
@@ -154,6 +154,20 @@ public sealed class TrainerContractTests
         Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2], batches.Select(b => b.Epoch));
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), batches.Select(b => b.Iteration));
         Assert.All(batches, b => Assert.Equal(1e-300, b.LearningRate));
+        // Each epoch visits the rows in the order of Random(seed).Shuffle applied once per epoch so far.
+        var random = new Random(3);
+        int[] order = Enumerable.Range(0, 10).ToArray();
+        for (int e = 0; e < 2; e++)
+        {
+            random.Shuffle(order);
+            for (int b = 0; b < 4; b++)
+            {
+                int[] rows = order.Skip(b * 3).Take(3).ToArray();
+                double[] x = rows.SelectMany(r => data.FeaturesOf(r).ToArray()).ToArray();
+                double[] y = rows.SelectMany(r => data.Targets.Slice(r * 3, 3).ToArray()).ToArray();
+                Assert.Equal(network.ComputeLoss(x, y, rows.Length, loss, 0.6 * rows.Length / 10), batches[e * 4 + b].Loss, 12);
+            }
+        }
         // The batch costs, weighted by batch size, make up the epoch's loss.
         double weighted = batches.Take(4).Select((b, i) => b.Loss * (i < 3 ? 3 : 1)).Sum() / 10;
         Assert.Equal(history.Epochs[0].TrainingLoss, weighted, 12);
@@ -188,7 +202,7 @@ public sealed class TrainerContractTests
     [Fact]
     public void OneOutputIsThresholdedAtOneHalfAndSeveralByTheirLargest()
     {
-        Assert.Equal(3, Trainer.CountCorrect<double>([0.5, 0.49, 0.7, 0.1], [1, 0, 0, 0], 1));   // 0.5 counts as class 1
+        Assert.Equal(4, Trainer.CountCorrect<double>([0.5, 0.49, 0.7, 0.1], [1, 0, 1, 0], 1));   // 0.5 counts as class 1
         Assert.Equal(2, Trainer.CountCorrect<double>([0.2, 0.7, 0.1, 0.6, 0.3, 0.1, 0.3, 0.3, 0.4], [1, 0, 0], 3));
         Assert.Equal(0, Trainer.CountCorrect<double>([], [], 3));
     }
@@ -307,6 +321,71 @@ public sealed class TrainerContractTests
         Assert.StartsWith("Training diverged in epoch 1, batch 1: layer 1 gradients hold NaN or infinity", error.Message);
         Assert.Contains("The weights were restored to the start of epoch 1. Lower the learning rate (now 0.01)", error.Message);
         Assert.Equal(start, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void AStateOnlyResumesTheRunItWasMadeFor()
+    {
+        using DataSet<double> data = Blobs(9);
+        using Network<double> network = Softmax();
+        var loss = new CategoricalCrossEntropy();
+        var options = new TrainingOptions { Loss = loss, Optimizer = new Adam(0.01), Epochs = 1, BatchSize = 3, Seed = 2, L2 = 0.1 };
+        using var state = new TrainingState<double>(options, network.ParameterCount);
+        string Refusal(TrainingOptions changed, Network<double>? other = null) =>
+            Assert.Throws<ArgumentException>(() => Trainer.Fit(other ?? network, data, changed, state)).Message;
+
+        using (Network<double> wider = new(new Sequential(new Dense(2, 5), new Tanh(), new Dense(5, 3), new Softmax())))
+        {
+            Assert.Equal($"The training state was saved for {network.ParameterCount} parameters but the network has {wider.ParameterCount}.", Refusal(options, wider));
+        }
+        Assert.StartsWith("The training state holds Adam moments but the options use GradientDescent", Refusal(options with { Optimizer = new GradientDescent(0.1) }));
+        Assert.StartsWith("The training state was made for CategoricalCrossEntropy with L2 0.1, the options give CategoricalCrossEntropy with L2 0.2",
+            Refusal(options with { L2 = 0.2 }));
+        Assert.StartsWith("The training state was made for CategoricalCrossEntropy with L2 0.1, the options give Hinge with L2 0.1",
+            Refusal(options with { Loss = new Hinge() }, new Network<double>(new Sequential(new Dense(2, 4), new Tanh(), new Dense(4, 3)))));
+        Assert.Equal("The training state was made with seed 2 and batch size 3, the options give 5 and 3; " +
+            "resume with the same ones so that the shuffles continue where they stopped.", Refusal(options with { Seed = 5 }));
+        Assert.StartsWith("The training state was made with seed 2 and batch size 3, the options give 2 and 4", Refusal(options with { BatchSize = 4 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Fit(network, data, options with { Epochs = 0 }, state));
+        Assert.Throws<ArgumentNullException>(() => Trainer.Fit(null!, data, options, state));
+        Assert.Throws<ArgumentNullException>(() => Trainer.Fit(network, null!, options, state));
+        Assert.Throws<ArgumentNullException>(() => Trainer.Fit(network, data, null!, state));
+
+        Assert.Equal("parameterCount", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingState<double>(options, 0)).ParamName);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingState<double>(options with { BatchSize = 0 }, 5)).ParamName);
+        Assert.Equal("CategoricalCrossEntropy", state.Loss);
+
+        var disposed = new TrainingState<double>(options, network.ParameterCount);
+        disposed.Dispose();
+        Assert.True(disposed.BestWeights.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => disposed.OptimizerState.Moment(0).Length);
+    }
+
+    [Fact]
+    public void FitHoldsTheNetworkForTheWholeRunAndReleasesIt()
+    {
+        using DataSet<double> data = Blobs(9);
+        using Network<double> network = Softmax();
+        using var inFit = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var fit = new Thread(() => Trainer.Fit(network, data, new TrainingOptions
+        {
+            Loss = new CategoricalCrossEntropy(), Epochs = 1,
+            Callbacks = [new Recorder(epoch: _ => { inFit.Set(); release.Wait(); })],
+        }));
+        fit.Start();
+        inFit.Wait();
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => network.Forward([1.0, 2.0], 1).Length);
+            Assert.Contains("(Trainer.Fit)", error.Message);
+        }
+        finally
+        {
+            release.Set();
+            fit.Join();
+        }
+        Assert.Equal(3, network.Forward([1.0, 2.0], 1).Length);   // released: any thread may use it again
     }
 
     private sealed class Recorder(Action<BatchRecord>? batch = null, Action<EpochRecord>? epoch = null, Action<string>? warning = null) : TrainingCallback
