@@ -263,6 +263,62 @@ public sealed class NetworkContractTests
     }
 
     [Fact]
+    public void ConstructionChecksItsArgumentsAndKeepsTheGivenProvider()
+    {
+        Assert.Throws<ArgumentNullException>(() => new Network<float>(null!));
+        var half = Assert.Throws<NotSupportedException>(() => new Network<Half>(new Sequential(new Dense(2, 2))));
+        Assert.Equal("Network supports float and double, not Half.", half.Message);
+        Nn.Native.BlasProvider managed = Nn.Native.Blas.Load(Nn.Native.BlasProviderKind.Managed);
+        using var network = new Network<float>(new Sequential(new Dense(2, 2)), new NetworkOptions { Provider = managed });
+        Assert.Same(managed, network.Provider);
+        using var byDefault = new Network<float>(new Sequential(new Dense(2, 2)));
+        Assert.Same(Nn.Native.Blas.Provider, byDefault.Provider);
+    }
+
+    [Fact]
+    public void AnInfinitePreActivationIsFoundEvenWhenTheActivationHidesIt()
+    {
+        // ReLU(−∞) = 0: the output is finite, the pre-activation is not.
+        using var network = new Network<double>(new Sequential(new Dense(1, 1), new Relu(), new Dense(1, 1)));
+        network.Weights(0)[0] = 1e200;
+        network.Forward([-1e200], 1);
+        Assert.Equal("layer 1 activations", network.FindNonFinite(1));
+    }
+
+    [Fact]
+    public void TrainedModelsScaleThenPredictAndOwnTheirNetwork()
+    {
+        var network = new Network<double>(new Sequential(new Dense(2, 2), new Tanh()), new NetworkOptions { Seed = 3 });
+        var scaler = Nn.Data.FeatureScaler.FromParameters(Nn.Data.ScalingKind.Standard, [2.0, 0.5], [-1.0, 1.0]);
+        var model = new TrainedModel<double>(network, scaler, summary: "by hand");
+        Assert.Equal("by hand", model.Summary);
+        foreach (int batch in new[] { 1, 3, 2 })   // the scratch buffer grows once, then is reused
+        {
+            double[] raw = Enumerable.Range(0, batch * 2).Select(i => i * 0.7 - 1).ToArray();
+            double[] scaled = raw.Select((v, i) => i % 2 == 0 ? v * 2 - 1 : v * 0.5 + 1).ToArray();
+            double[] expected = network.Forward(scaled, batch).ToArray(), actual = new double[batch * 2], copy = (double[])raw.Clone();
+            model.Predict(raw, actual, batch);
+            Assert.Equal(expected, actual);
+            Assert.Equal(copy, raw);   // the raw inputs are not scaled in place
+        }
+        var shape = Assert.Throws<ArgumentException>(() => model.Predict(new double[3], new double[2], 1));
+        Assert.Equal("rawInputs", shape.ParamName);
+        Assert.StartsWith("The inputs hold 3 values but 1 samples × 2 features need 2.", shape.Message);
+        Assert.Equal(2.0, RunOnOtherThread(() => { var y = new double[2]; model.Predict([0.0, 0.0], y, 1); return 2.0; }));
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => network.Parameters.Length);
+    }
+
+    private static T RunOnOtherThread<T>(Func<T> call)
+    {
+        T result = default!;
+        var thread = new Thread(() => result = call());
+        thread.Start();
+        thread.Join();
+        return result;
+    }
+
+    [Fact]
     public void TrainedModelsCheckWhatTheyAreGiven()
     {
         Assert.Throws<ArgumentNullException>(() => new TrainedModel<float>(null!));

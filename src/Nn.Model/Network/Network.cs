@@ -366,7 +366,6 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             _gradients.Dispose();
             _workspace?.Dispose();
             foreach (Workspace<T> retired in _retired) retired.Dispose();
-            _retired.Clear();
         }
         finally
         {
