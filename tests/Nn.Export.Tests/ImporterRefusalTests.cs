@@ -46,6 +46,8 @@ public sealed class ImporterRefusalTests
         { "softmax hidden", "damaged.onnx: Softmax after layer 1 is only supported on the output layer." },
         { "layers do not chain", "damaged.onnx: layer 2 takes 8 inputs but layer 1 gives 9." },
         { "scaler length", "damaged.onnx: the preprocessing has 11 scales for 12 inputs." },
+        { "scale length only", "damaged.onnx: the preprocessing has 11 scales for 12 inputs." },
+        { "input is an initializer", "damaged.onnx is not a usable ONNX MLP: " },
         { "weight rank 3", "'dense1' (Gemm) has a weight that is not a matrix" },
         { "matmul weight rank 1", "(MatMul) has a weight that is not a matrix" },
         { "bias length", "'dense1' (Gemm) has a bias of 3 values for 7 outputs" },
@@ -76,6 +78,8 @@ public sealed class ImporterRefusalTests
         OnnxImportException error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(proto.ToByteArray(), "damaged.onnx"));
         Assert.Contains(message, error.Message);
         Assert.Contains("damaged.onnx", error.Message);
+        // Unknown operators are listed only when there are some.
+        Assert.Equal(damage == "unknown operator", error.Message.Contains("Operators the importer does not support", StringComparison.Ordinal));
     }
 
     private static void Damage(Model proto, string damage)
@@ -121,6 +125,16 @@ public sealed class ImporterRefusalTests
                 SetFloats(shift, [11], Floats(shift)[..11]);
                 break;
             }
+            case "scale length only":
+            {
+                Tensor scale = Initializer(proto, "scaler.scale");
+                SetFloats(scale, [11], Floats(scale)[..11]);
+                break;
+            }
+            case "input is an initializer":
+                // The only graph input is also an initializer, so nothing is left to feed.
+                graph.Initializer.Add(new Tensor { Name = graph.Input[0].Name, DataType = (int)Tensor.Types.DataType.Float, Dims = { 1 }, RawData = ByteString.CopyFrom(new byte[4]) });
+                break;
             case "weight rank 3":
             {
                 Tensor w = Initializer(proto, "dense1.weight");
@@ -255,8 +269,10 @@ public sealed class ImporterRefusalTests
         double[] doubles = Floats(w).Select(v => (double)v).ToArray();
         w.DataType = (int)Tensor.Types.DataType.Double;
         w.RawData = ByteString.CopyFrom(doubles.SelectMany(BitConverter.GetBytes).ToArray());
-        NodeNamed(proto, "dense1").Input[2] = "";
+        NodeNamed(proto, "dense1").Input.RemoveAt(2);   // a Gemm with two inputs has no bias
         NodeNamed(proto, "dense2_softmax").Attribute.Single(a => a.Name == "axis").I = 1;
+        // An initializer nothing uses, with a zero-length dimension, is read and ignored.
+        proto.Graph.Initializer.Add(new Tensor { Name = "unused.empty", DataType = (int)Tensor.Types.DataType.Float, Dims = { 0, 3 } });
 
         using TrainedModel<float> imported = OnnxImporter.Load<float>(proto.ToByteArray(), "variants.onnx");
         float[] x = ExportParityTests.RawInputs(5, 12, seed: 3);
