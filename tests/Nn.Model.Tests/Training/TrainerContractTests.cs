@@ -125,7 +125,7 @@ public sealed class TrainerContractTests
     {
         using DataSet<double> data = Blobs(10);
         using DataSet<double> validation = Blobs(7);
-        using Network<double> network = Softmax();
+        using Network<double> network = Softmax(seed: 2);
         var loss = new CategoricalCrossEntropy();
         Evaluation onTraining = Trainer.Evaluate(network, data, loss, batchSize: 4);
         Evaluation onValidation = Trainer.Evaluate(network, validation, loss);
@@ -141,6 +141,7 @@ public sealed class TrainerContractTests
 
         Assert.Equal(2, history.Epochs.Count);
         Assert.Equal(history.Epochs, epochs);
+        Assert.InRange(onTraining.Accuracy!.Value, 0.05, 0.95);   // neither 0 nor 1, so a count and a fraction differ
         foreach (EpochRecord epoch in history.Epochs)
         {
             Assert.Equal(onTraining.Loss + 0.6 / (2 * 10) * squares, epoch.TrainingLoss, 12);
@@ -243,6 +244,30 @@ public sealed class TrainerContractTests
             Assert.Equal(StopReason.EarlyStopping, history.StopReason);
             Assert.Equal(1, history.BestEpoch);
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RunningOutOfEpochsRestoresTheBestEpochOnlyWhenAsked(bool restore)
+    {
+        // Validation data whose labels are the training labels shifted by one class: the better the network fits the
+        // training data, the worse it does there, so the best epoch is an early one. The patience is never used up.
+        using DataSet<double> data = Blobs(30);
+        int[] shifted = data.Labels.ToArray().Select(label => (label + 1) % 3).ToArray();
+        using DataSet<double> contrary = DataSet.FromClassification<double>(data.Features, 2, shifted);
+        using Network<double> network = Softmax();
+        var snapshots = new List<double[]>();
+        History history = Trainer.Fit(network, data, new TrainingOptions
+        {
+            Loss = new CategoricalCrossEntropy(), Optimizer = new Adam(0.05), Epochs = 6, BatchSize = 10,
+            EarlyStopping = new EarlyStopping { Patience = 100, RestoreBestWeights = restore },
+            Callbacks = [new Recorder(epoch: _ => snapshots.Add(network.Parameters.ToArray()))],
+        }, contrary);
+        Assert.Equal(StopReason.MaxEpochs, history.StopReason);
+        int best = history.BestEpoch!.Value;
+        Assert.NotEqual(6, best);
+        Assert.Equal(restore ? snapshots[best - 1] : snapshots[^1], network.Parameters.ToArray());
     }
 
     [Fact]
