@@ -82,6 +82,14 @@ public sealed class ImporterRefusalTests
         Assert.Equal(damage == "unknown operator", error.Message.Contains("Operators the importer does not support", StringComparison.Ordinal));
     }
 
+    // A Gemm becomes a MatMul without bias; its weight keeps Gemm's (out × in) layout until the caller changes it.
+    private static void ToBareMatMul(Node gemm)
+    {
+        gemm.OpType = "MatMul";
+        gemm.Attribute.Clear();
+        gemm.Input.RemoveAt(2);
+    }
+
     private static void Damage(Model proto, string damage)
     {
         Graph graph = proto.Graph;
@@ -143,10 +151,7 @@ public sealed class ImporterRefusalTests
             }
             case "matmul weight rank 1":
             {
-                Node gemm = NodeNamed(proto, "dense0");
-                gemm.OpType = "MatMul";
-                gemm.Attribute.Clear();
-                gemm.Input.RemoveAt(2);
+                ToBareMatMul(NodeNamed(proto, "dense0"));
                 Tensor w = Initializer(proto, "dense0.weight");
                 SetFloats(w, [108], Floats(w));
                 break;
@@ -161,9 +166,7 @@ public sealed class ImporterRefusalTests
             {
                 // MatMul + Add, whose bias has 3 values for 9 outputs.
                 Node gemm = NodeNamed(proto, "dense0");
-                gemm.OpType = "MatMul";
-                gemm.Attribute.Clear();
-                gemm.Input.RemoveAt(2);
+                ToBareMatMul(gemm);
                 gemm.Output[0] = "dense0.product";
                 Tensor w = Initializer(proto, "dense0.weight");
                 float[] values = Floats(w);
