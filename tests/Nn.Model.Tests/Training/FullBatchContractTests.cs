@@ -1,0 +1,103 @@
+using Nn.Data;
+using Nn.Training;
+using Xunit;
+
+namespace Nn.Model.Tests.Training;
+
+/// <summary>The full-batch methods' option checks and messages, their evaluation budget and their result record.</summary>
+public sealed class FullBatchContractTests
+{
+    private static DataSet<double> Blobs() => Synthetic.Blobs<double>(24, seed: 3, classes: 3, features: 2, spread: 1.0);
+
+    private static Network<double> Softmax() => new(new Sequential(new Dense(2, 3), new Softmax()), new NetworkOptions { Seed = 1 });
+
+    public static TheoryData<string, string> RefusedOptions() => new()
+    {
+        { "evaluations 0", "MaxEvaluations must be at least 1." },
+        { "tolerance -1", "GradientTolerance must be finite and non-negative." },
+        { "tolerance NaN", "GradientTolerance must be finite and non-negative." },
+        { "tolerance inf", "GradientTolerance must be finite and non-negative." },
+        { "history 0", "History (L-BFGS pairs kept) must be at least 1." },
+        { "rate 0", "LearningRate must be positive and finite." },
+        { "rate NaN", "LearningRate must be positive and finite." },
+        { "l2 -1", "L2 must be finite and non-negative." },
+        { "l2 inf", "L2 must be finite and non-negative." },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedOptions))]
+    public void OutOfRangeOptionsAreRefusedByEveryMethod(string change, string message)
+    {
+        FullBatchOptions options = change switch
+        {
+            "evaluations 0" => new() { MaxEvaluations = 0 },
+            "tolerance -1" => new() { GradientTolerance = -1 },
+            "tolerance NaN" => new() { GradientTolerance = double.NaN },
+            "tolerance inf" => new() { GradientTolerance = double.PositiveInfinity },
+            "history 0" => new() { History = 0 },
+            "rate 0" => new() { LearningRate = 0 },
+            "rate NaN" => new() { LearningRate = double.NaN },
+            "l2 -1" => new() { L2 = -1 },
+            _ => new() { L2 = double.PositiveInfinity },
+        };
+        using DataSet<double> data = Blobs();
+        using Network<double> network = Softmax();
+        double[] start = network.Parameters.ToArray();
+        var loss = new CategoricalCrossEntropy();
+        foreach (Func<FullBatchResult> method in new Func<FullBatchResult>[]
+        {
+            () => FullBatch.Lbfgs(network, data, loss, options), () => FullBatch.ConjugateGradient(network, data, loss, options),
+            () => FullBatch.GradientDescent(network, data, loss, options),
+        })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(method);
+            Assert.Equal("options", error.ParamName);
+            Assert.StartsWith(message, error.Message);
+            Assert.Equal(start, network.Parameters.ToArray());
+        }
+    }
+
+    [Fact]
+    public void BoundaryOptionsAreAcceptedAndTheBudgetIsKept()
+    {
+        using DataSet<double> data = Blobs();
+        using Network<double> network = Softmax();
+        var loss = new CategoricalCrossEntropy();
+        FullBatchResult one = FullBatch.GradientDescent(network, data, loss, new FullBatchOptions { MaxEvaluations = 1, History = 1, GradientTolerance = 0, L2 = 0 });
+        Assert.Equal(1, one.Evaluations);
+        foreach (int budget in new[] { 5, 12 })
+        {
+            using Network<double> fresh = Softmax();
+            var options = new FullBatchOptions { MaxEvaluations = budget, GradientTolerance = 0, History = 1 };
+            Assert.Equal(budget, FullBatch.GradientDescent(fresh, data, loss, options).Evaluations);
+            using Network<double> other = Softmax();
+            Assert.InRange(FullBatch.Lbfgs(other, data, loss, options).Evaluations, 1, budget);
+        }
+    }
+
+    [Fact]
+    public void TheResultKeepsTheBestCostAndTheNetworkItsParameters()
+    {
+        using DataSet<double> data = Blobs();
+        using Network<double> network = Softmax();
+        var loss = new CategoricalCrossEntropy();
+        FullBatchResult result = FullBatch.GradientDescent(network, data, loss, new FullBatchOptions { MaxEvaluations = 6, GradientTolerance = 0, LearningRate = 0.5 });
+        Assert.Equal(result.Costs.Min(), result.FinalCost);
+        Assert.Equal(result.FinalCost, Trainer.Evaluate(network, data, loss).Loss, 12);
+        Assert.True(result.Costs[^1] < result.Costs[0]);
+        Assert.Equal(5, result.Iterations);
+        Assert.False(result.Converged);
+        Assert.True(double.IsNaN(new FullBatchResult([], 0, false).FinalCost));
+    }
+
+    [Fact]
+    public void DataThatDoesNotFitIsNamed()
+    {
+        using DataSet<double> wide = Synthetic.Blobs<double>(6, seed: 1, classes: 3, features: 3);
+        using Network<double> network = Softmax();
+        var error = Assert.Throws<ArgumentException>(() => FullBatch.Lbfgs(network, wide, new CategoricalCrossEntropy()));
+        Assert.Equal("The data (3 features, 3 targets) does not fit the network (2 inputs, 3 outputs).", error.Message);
+        using DataSet<double> fourClasses = Synthetic.Blobs<double>(8, seed: 1, classes: 4, features: 2);
+        Assert.Throws<ArgumentException>(() => FullBatch.Lbfgs(network, fourClasses, new CategoricalCrossEntropy()));
+    }
+}
