@@ -31,7 +31,7 @@ public static class Trainer
         // Options first, so a bad one is reported as such and not by the state it would have sized.
         Validate(network, training, options, validation);
         using var state = new TrainingState<T>(options, network.ParameterCount);
-        return Fit(network, training, options, state, validation, cancellationToken);
+        return Train(network, training, options, state, validation, cancellationToken);
     }
 
     /// <summary>
@@ -48,6 +48,13 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(state);
         Validate(network, training, options, validation);
+        return Train(network, training, options, state, validation, cancellationToken);
+    }
+
+    // Both overloads validated the inputs; the targets are checked once per run, not once per overload.
+    private static History Train<T>(Network<T> network, DataSet<T> training, TrainingOptions options, TrainingState<T> state,
+        DataSet<T>? validation, CancellationToken cancellationToken) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         state.CheckFits(network, options);
 
         DataSet<T>? heldOut = null, reduced = null;
