@@ -91,6 +91,41 @@ public sealed class FullBatchContractTests
     }
 
     [Fact]
+    public void ADivergingRunLeavesTheStartingParameters()
+    {
+        // Gradient descent on a least-squares line with a step far beyond 2 / λmax: every cost after the first is
+        // larger, so the best point is the start and the network must hold exactly it.
+        using DataSet<double> data = DataSet.FromRegression<double>([1, 2, 3, 4], 1, [2, 4, 6, 8], 1);
+        using var network = new Network<double>(new Sequential(new Dense(1, 1)), new NetworkOptions { Seed = 5 });
+        double[] start = network.Parameters.ToArray();
+        FullBatchResult result = FullBatch.GradientDescent(network, data, new MeanSquaredError(), new FullBatchOptions { LearningRate = 10, MaxEvaluations = 5 });
+        Assert.Equal(5, result.Evaluations);
+        for (int i = 1; i < 5; i++) Assert.True(result.Costs[i] > result.Costs[i - 1], $"cost {i} did not grow");
+        Assert.Equal(result.Costs[0], result.FinalCost);
+        Assert.Equal(start, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void AFiniteStartingCostWithAnOverflowingGradientIsRefusedAsAGradient()
+    {
+        // Zero weights give outputs of 0 and a cost of a few units, but ∂J/∂w = mean((y − t)·x) overflows at x = 10³⁰⁸.
+        using DataSet<double> data = DataSet.FromRegression<double>([1e308, 1e308], 1, [10, 10], 1);
+        using var network = new Network<double>(new Sequential(new Dense(1, 1)), new NetworkOptions { Seed = 5 });
+        network.Parameters.Clear();
+        var error = Assert.Throws<TrainingDivergedException>(() => FullBatch.Lbfgs(network, data, new MeanSquaredError()));
+        Assert.Equal(("gradient", 1, 1), (error.Location, error.Epoch, error.Batch));
+        Assert.Contains("(or its gradient is not finite); nothing was changed.", error.Message);
+        Assert.Equal(new double[2], network.Parameters.ToArray());
+
+        using DataSet<double> huge = DataSet.FromRegression<double>([1e300, 1e300], 1, [1e300, -1e300], 1);
+        network.Parameters.Fill(1);
+        var lossError = Assert.Throws<TrainingDivergedException>(() => FullBatch.ConjugateGradient(network, huge, new MeanSquaredError()));
+        Assert.Equal("loss", lossError.Location);
+        Assert.Matches("^The full-batch cost at the starting parameters is (∞|Infinity|NaN) ", lossError.Message);
+        Assert.Equal([1.0, 1.0], network.Parameters.ToArray());
+    }
+
+    [Fact]
     public void DataThatDoesNotFitIsNamed()
     {
         using DataSet<double> wide = Synthetic.Blobs<double>(6, seed: 1, classes: 3, features: 3);

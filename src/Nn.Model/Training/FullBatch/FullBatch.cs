@@ -44,30 +44,40 @@ public static class FullBatch
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        int n = network.ParameterCount, m = Math.Max(1, options.History);
-        var s = new List<double[]>();
-        var y = new List<double[]>();
-        double[] x = problem.Start(), g = new double[n], direction = new double[n], alpha = new double[m];
+        (int iterations, bool converged) = Lbfgs(problem, problem.Start(), options);
+        return problem.Finish(iterations, converged);
+    }
+
+    /// <summary>Nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, PR)), restarted every n steps or when not a descent direction.</summary>
+    public static FullBatchResult ConjugateGradient<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
+        (int iterations, bool converged) = ConjugateGradient(problem, problem.Start(), options);
+        return problem.Finish(iterations, converged);
+    }
+
+    /// <summary>Plain full-batch gradient descent θ ← θ − η·∇J, the baseline the other two are measured against.</summary>
+    public static FullBatchResult GradientDescent<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
+        (int iterations, bool converged) = GradientDescent(problem, problem.Start(), options);
+        return problem.Finish(iterations, converged);
+    }
+
+    // The methods themselves, over any objective: x is the start and ends at the last accepted point.
+
+    internal static (int Iterations, bool Converged) Lbfgs(IObjective problem, double[] x, FullBatchOptions options)
+    {
+        int n = x.Length;
+        var memory = new LbfgsMemory(options.History);
+        double[] g = new double[n], direction = new double[n];
         double f = problem.Evaluate(x, g);
         int iterations = 0;
         while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
         {
-            // Two-loop recursion: direction = −H·g with H from the stored pairs, scaled by γ = sᵀy / yᵀy.
-            Array.Copy(g, direction, n);
-            for (int i = s.Count - 1; i >= 0; i--)
-            {
-                alpha[i] = Norm.Dot(s[i], direction) / Norm.Dot(y[i], s[i]);
-                Norm.Axpy(-alpha[i], y[i], direction);
-            }
-            double gamma = s.Count > 0 ? Norm.Dot(s[^1], y[^1]) / Norm.Dot(y[^1], y[^1]) : 1.0 / Math.Max(1.0, Norm.Max(g));
-            for (int i = 0; i < n; i++) direction[i] *= gamma;
-            for (int i = 0; i < s.Count; i++)
-            {
-                double beta = Norm.Dot(y[i], direction) / Norm.Dot(y[i], s[i]);
-                Norm.Axpy(alpha[i] - beta, s[i], direction);
-            }
-            for (int i = 0; i < n; i++) direction[i] = -direction[i];
-
+            memory.Direction(g, direction);
             double[] xOld = (double[])x.Clone(), gOld = (double[])g.Clone();
             if (!WolfeLineSearch.Search(problem, x, ref f, g, direction, 1.0, 1e-4, 0.9))
             {
@@ -80,27 +90,15 @@ public static class FullBatch
                 step[i] = x[i] - xOld[i];
                 change[i] = g[i] - gOld[i];
             }
-            if (Norm.Dot(step, change) > 1e-12 * Norm.Dot(change, change))
-            {
-                if (s.Count == m)
-                {
-                    s.RemoveAt(0);
-                    y.RemoveAt(0);
-                }
-                s.Add(step);
-                y.Add(change);
-            }
+            memory.Push(step, change);
         }
-        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+        return (iterations, Norm.Max(g) <= options.GradientTolerance);
     }
 
-    /// <summary>Nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, PR)), restarted every n steps or when not a descent direction.</summary>
-    public static FullBatchResult ConjugateGradient<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    internal static (int Iterations, bool Converged) ConjugateGradient(IObjective problem, double[] x, FullBatchOptions options)
     {
-        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        int n = network.ParameterCount;
-        double[] x = problem.Start(), g = new double[n];
+        int n = x.Length;
+        double[] g = new double[n];
         double f = problem.Evaluate(x, g);
         double[] direction = g.Select(v => -v).ToArray();
         double step = 1.0 / Math.Max(1.0, Norm.Max(g));
@@ -119,22 +117,16 @@ public static class FullBatch
                 break;
             }
             iterations++;
-            double beta = Math.Max(0, (Norm.Dot(g, g) - Norm.Dot(g, gOld)) / Norm.Dot(gOld, gOld));
-            if (iterations % n == 0) beta = 0;
+            double beta = iterations % n == 0 ? 0 : PolakRibierePlus(g, gOld);
             for (int i = 0; i < n; i++) direction[i] = -g[i] + beta * direction[i];
-            // Next initial step: keep the predicted decrease of the last step (Nocedal & Wright 3.60).
-            double newSlope = Norm.Dot(g, direction);
-            step = newSlope < 0 ? Math.Min(1.0, 1.01 * 2 * Math.Abs(slope) * step / Math.Abs(newSlope)) : 1.0;
+            step = NextInitialStep(slope, step, Norm.Dot(g, direction));
         }
-        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+        return (iterations, Norm.Max(g) <= options.GradientTolerance);
     }
 
-    /// <summary>Plain full-batch gradient descent θ ← θ − η·∇J, the baseline the other two are measured against.</summary>
-    public static FullBatchResult GradientDescent<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    internal static (int Iterations, bool Converged) GradientDescent(IObjective problem, double[] x, FullBatchOptions options)
     {
-        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        double[] x = problem.Start(), g = new double[network.ParameterCount];
+        double[] g = new double[x.Length];
         problem.Evaluate(x, g);
         int iterations = 0;
         while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
@@ -143,6 +135,17 @@ public static class FullBatch
             problem.Evaluate(x, g);
             iterations++;
         }
-        return problem.Finish(iterations, Norm.Max(g) <= options.GradientTolerance);
+        return (iterations, Norm.Max(g) <= options.GradientTolerance);
     }
+
+    /// <summary>β = max(0, gᵀ(g − g₋) / g₋ᵀg₋): Polak–Ribière, reset to steepest descent when it turns negative.</summary>
+    internal static double PolakRibierePlus(double[] g, double[] gOld) =>
+        Math.Max(0, (Norm.Dot(g, g) - Norm.Dot(g, gOld)) / Norm.Dot(gOld, gOld));
+
+    /// <summary>
+    /// The next line search's first step: the one that repeats the last step's predicted decrease,
+    /// α₁ = 2.02·|slope₋|·α₋ / |slope| capped at 1 (Nocedal &amp; Wright 3.60), or 1 when the new direction is not downhill.
+    /// </summary>
+    internal static double NextInitialStep(double previousSlope, double previousStep, double slope) =>
+        slope < 0 ? Math.Min(1.0, 1.01 * 2 * Math.Abs(previousSlope) * previousStep / Math.Abs(slope)) : 1.0;
 }

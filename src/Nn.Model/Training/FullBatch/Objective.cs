@@ -4,7 +4,7 @@ using Nn.Data;
 namespace Nn.Training;
 
 /// <summary>The full-batch cost J(θ) and its gradient, evaluated by the network on all the data at once.</summary>
-internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions options)
+internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions options) : IObjective
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<double> _costs = [];

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Nn.Training;
 
 /// <summary>
@@ -10,8 +8,8 @@ namespace Nn.Training;
 internal static class WolfeLineSearch
 {
     /// <summary>On success x, f and g hold the accepted point; on failure they hold the best point tried.</summary>
-    public static bool Search<T>(Objective<T> problem, double[] x, ref double f, double[] g, double[] d,
-        double initialStep, double c1, double c2) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool Search(IObjective problem, double[] x, ref double f, double[] g, double[] d,
+        double initialStep, double c1, double c2)
     {
         int n = x.Length;
         double[] origin = (double[])x.Clone();
@@ -118,7 +116,7 @@ internal static class WolfeLineSearch
     }
 
     // Minimiser of the cubic through (a, fa, da) and (b, fb, db), kept inside the middle 80% of [a, b].
-    private static double Cubic(double a, double fa, double da, double b, double fb, double db)
+    internal static double Cubic(double a, double fa, double da, double b, double fb, double db)
     {
         double lo = Math.Min(a, b), hi = Math.Max(a, b), width = hi - lo;
         double d1 = da + db - 3 * (fa - fb) / (a - b);
