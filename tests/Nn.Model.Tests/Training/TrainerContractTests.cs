@@ -348,6 +348,37 @@ public sealed class TrainerContractTests
         Assert.Equal(start, network.Parameters.ToArray());
     }
 
+    /// <summary>
+    /// A batch whose cost is finite while a gradient overflows, and one whose cost overflows while every gradient is
+    /// finite: each is caught where it happens, before the optimizer step, and named.
+    /// </summary>
+    internal static (DataSet<double> Data, double[] Parameters, string Location) OneSidedOverflow(string kind) => kind switch
+    {
+        // Zero weights: outputs 0 and a cost of 50, but ∂J/∂w = mean((y − t)·x) overflows at x = 10³⁰⁸.
+        "gradient" => (DataSet.FromRegression<double>([1e308, 1e308], 1, [10, 10], 1), [0, 0], "layer 1 gradients"),
+        // A bias of 10²⁰⁰ and inputs of 10⁻²⁰⁰: ∂J/∂w ≈ 1 and ∂J/∂b = 10²⁰⁰ are finite, the cost ½·10⁴⁰⁰ is not.
+        _ => (DataSet.FromRegression<double>([1e-200, 1e-200], 1, [0, 0], 1), [0, 1e200], "loss"),
+    };
+
+    [Theory]
+    [InlineData("gradient")]
+    [InlineData("cost")]
+    public void AnOverflowInTheCostOrInAGradientAloneStopsTheStep(string kind)
+    {
+        (DataSet<double> data, double[] start, string location) = OneSidedOverflow(kind);
+        using (data)
+        {
+            using var network = new Network<double>(new Sequential(new Dense(1, 1)));
+            start.CopyTo(network.Parameters);
+            var error = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit(network, data, new TrainingOptions
+            {
+                Loss = new MeanSquaredError(), Optimizer = new GradientDescent(0.1), Epochs = 2, BatchSize = 2, ValidationSplit = 0,
+            }));
+            Assert.Equal((1, 1, location), (error.Epoch, error.Batch, error.Location));
+            Assert.Equal(start, network.Parameters.ToArray());
+        }
+    }
+
     [Fact]
     public void AStateOnlyResumesTheRunItWasMadeFor()
     {

@@ -273,6 +273,54 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         Assert.All(results, r => Assert.True(r.Result, r.Error?.ToString() ?? "did not diverge or did not restore"));
     }
 
+    [Theory]
+    [InlineData("gradient")]
+    [InlineData("cost")]
+    public void AnOverflowInTheCostOrInAGradientAloneStopsEveryRank(string kind)
+    {
+        var results = ThreadGroup.Run(2, group =>
+        {
+            (DataSet<double> data, double[] start, _) = TrainerContractTests.OneSidedOverflow(kind);
+            using (data)
+            {
+                using var network = new Network<double>(new Sequential(new Dense(1, 1)), new NetworkOptions { Seed = 1 });
+                start.CopyTo(network.Parameters);
+                var error = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit(network, data, new TrainingOptions
+                {
+                    Loss = new MeanSquaredError(), Optimizer = new GradientDescent(0.1), Epochs = 2, BatchSize = 2, ValidationSplit = 0,
+                    Communicator = group,
+                }));
+                Assert.Equal(start, network.Parameters.ToArray());
+                return (error.Epoch, error.Batch, error.Location);
+            }
+        });
+        Assert.All(results, r => Assert.Null(r.Error));
+        // Each rank holds one of the two rows; the location is named by the rank's own network, the loss by the group's.
+        Assert.All(results, r => Assert.Equal((1, 1), (r.Result.Epoch, r.Result.Batch)));
+        Assert.All(results, r => Assert.Equal(kind == "gradient" ? "layer 1 gradients" : "loss", r.Result.Location));
+    }
+
+    [Fact]
+    public void ProgressIsReportedOnRankZeroOnly()
+    {
+        var results = ThreadGroup.Run(2, group =>
+        {
+            using DataSet<float> data = Data();
+            using var network = new Network<float>(Architecture, new NetworkOptions { Seed = 1 });
+            var reports = new List<EpochRecord>();
+            Trainer.Fit(network, data, Options(group) with { Epochs = 3, Progress = new Recorder(reports) });
+            return reports;
+        });
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal([1, 2, 3], results[0].Result!.Select(e => e.Epoch));
+        Assert.Empty(results[1].Result!);
+    }
+
+    private sealed class Recorder(List<EpochRecord> reports) : IProgress<EpochRecord>
+    {
+        public void Report(EpochRecord value) => reports.Add(value); // synchronous, unlike Progress<T>
+    }
+
     [Fact]
     public void CancellingOneRankStopsEveryRankAfterTheSameStep()
     {
