@@ -287,6 +287,28 @@ public sealed class ImporterRefusalTests
     }
 
     [Fact]
+    public void IntegerInitializersAreIgnoredUnlessUsedAsWeights()
+    {
+        using TrainedModel<float> original = Original();
+        Model proto = OnnxExporter.Build(original);
+        // Shape constants of the kind PyTorch leaves behind, as int64 raw data and as int64_data: read and ignored.
+        proto.Graph.Initializer.Add(new Tensor { Name = "shape.raw", DataType = (int)Tensor.Types.DataType.Int64, Dims = { 2 },
+            RawData = ByteString.CopyFrom(new long[] { -1, 12 }.SelectMany(BitConverter.GetBytes).ToArray()) });
+        proto.Graph.Initializer.Add(new Tensor { Name = "shape.list", DataType = (int)Tensor.Types.DataType.Int64, Dims = { 2 }, Int64Data = { -1, 12 } });
+        using (TrainedModel<float> imported = OnnxImporter.Load<float>(proto.ToByteArray(), "shapes.onnx"))
+        {
+            Assert.Equal(original.Network.Parameters.ToArray(), imported.Network.Parameters.ToArray());
+        }
+        // An integer weight is not a network's weight.
+        Tensor w = Initializer(proto, "dense0.weight");
+        long[] integers = Floats(w).Select(v => (long)Math.Round(v * 100)).ToArray();
+        w.DataType = (int)Tensor.Types.DataType.Int64;
+        w.RawData = ByteString.CopyFrom(integers.SelectMany(BitConverter.GetBytes).ToArray());
+        var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(proto.ToByteArray(), "int-weights.onnx"));
+        Assert.Equal("int-weights.onnx: initializer 'dense0.weight' does not hold float or double values; a weight, bias or preprocessing constant must.", error.Message);
+    }
+
+    [Fact]
     public void MetadataGivesClassesScalingAndSummaryOrSensibleDefaults()
     {
         using (TrainedModel<float> imported = OnnxImporter.Load<float>(Exported().ToByteArray(), "with-metadata.onnx"))

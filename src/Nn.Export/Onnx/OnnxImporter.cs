@@ -80,7 +80,7 @@ public static class OnnxImporter
 
     private sealed class GraphReader<T>(Model model, string name, NetworkOptions? options) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly Dictionary<string, (long[] Dims, float[] Values)> _constants = [];
+        private readonly Dictionary<string, (long[] Dims, float[]? Values)> _constants = [];
         private readonly List<string> _unsupported = [];
 
         public TrainedModel<T> Read()
@@ -281,12 +281,20 @@ public static class OnnxImporter
             return new Softmax();
         }
 
-        private (long[] Dims, float[] Values) Constant(string tensorName) =>
-            _constants.TryGetValue(tensorName, out var constant)
-                ? constant
-                : throw new OnnxImportException($"{name}: '{tensorName}' is not an initializer; weights computed inside the graph are not supported.");
+        private (long[] Dims, float[] Values) Constant(string tensorName)
+        {
+            if (!_constants.TryGetValue(tensorName, out var constant))
+            {
+                throw new OnnxImportException($"{name}: '{tensorName}' is not an initializer; weights computed inside the graph are not supported.");
+            }
+            return constant.Values is null
+                ? throw new OnnxImportException($"{name}: initializer '{tensorName}' does not hold float or double values; a weight, bias or preprocessing constant must.")
+                : (constant.Dims, constant.Values);
+        }
 
-        private (long[] Dims, float[] Values) ReadTensor(Tensor tensor)
+        // Float and double tensors are read as floats; any other element type (int64 shapes for Reshape and the like)
+        // is kept without values, and naming one where a weight belongs is refused by Constant.
+        private (long[] Dims, float[]? Values) ReadTensor(Tensor tensor)
         {
             long count = tensor.Dims.Aggregate(1L, (a, b) => a * b);
             if (tensor.DataLocation == 1 || tensor.ExternalData.Count > 0)
@@ -297,23 +305,17 @@ public static class OnnxImporter
             {
                 throw new OnnxImportException($"{name}: tensor '{tensor.Name}' has an invalid shape [{string.Join(", ", tensor.Dims)}].");
             }
-            float[] values = (Tensor.Types.DataType)tensor.DataType switch
+            float[]? values = (Tensor.Types.DataType)tensor.DataType switch
             {
                 Tensor.Types.DataType.Float when tensor.RawData.Length > 0 => RawFloats(tensor, count),
                 Tensor.Types.DataType.Float => tensor.FloatData.ToArray(),
                 Tensor.Types.DataType.Double when tensor.RawData.Length > 0 => RawDoubles(tensor, count),
                 Tensor.Types.DataType.Double => tensor.DoubleData.Select(v => (float)v).ToArray(),
-                Tensor.Types.DataType.Int64 => tensor.RawData.Length > 0
-                    ? Enumerable.Range(0, (int)count).Select(i => (float)BitConverter.ToInt64(tensor.RawData.Span.Slice(i * 8, 8))).ToArray()
-                    : tensor.Int64Data.Select(v => (float)v).ToArray(),
-                _ => [],
+                _ => null,
             };
-            if (values.Length != count)
+            if (values is not null && values.Length != count)
             {
-                // Non-float tensors (shapes for Reshape and the like) are kept empty; using one as a weight fails later.
-                values = (Tensor.Types.DataType)tensor.DataType is Tensor.Types.DataType.Float or Tensor.Types.DataType.Double
-                    ? throw new OnnxImportException($"{name}: tensor '{tensor.Name}' holds {values.Length} values for shape [{string.Join(", ", tensor.Dims)}].")
-                    : [];
+                throw new OnnxImportException($"{name}: tensor '{tensor.Name}' holds {values.Length} values for shape [{string.Join(", ", tensor.Dims)}].");
             }
             return (tensor.Dims.ToArray(), values);
         }
