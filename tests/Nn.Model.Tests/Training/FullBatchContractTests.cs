@@ -114,7 +114,8 @@ public sealed class FullBatchContractTests
         network.Parameters.Clear();
         var error = Assert.Throws<TrainingDivergedException>(() => FullBatch.Lbfgs(network, data, new MeanSquaredError()));
         Assert.Equal(("gradient", 1, 1), (error.Location, error.Epoch, error.Batch));
-        Assert.Contains("(or its gradient is not finite); nothing was changed.", error.Message);
+        Assert.Equal("The full-batch cost at the starting parameters is 50 (or its gradient is not finite); nothing was changed. " +
+            "Scale the inputs, lower L2, or start from other weights.", error.Message);
         Assert.Equal(new double[2], network.Parameters.ToArray());
 
         using DataSet<double> huge = DataSet.FromRegression<double>([1e300, 1e300], 1, [1e300, -1e300], 1);
@@ -123,6 +124,34 @@ public sealed class FullBatchContractTests
         Assert.Equal("loss", lossError.Location);
         Assert.Matches("^The full-batch cost at the starting parameters is (∞|Infinity|NaN) ", lossError.Message);
         Assert.Equal([1.0, 1.0], network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void OfTwoPointsWithTheSameCostTheNetworkKeepsTheFirst()
+    {
+        // One sample x = 1, t = 0, w = b = 0.25: J = ½(0.5)², ∇J = (0.5, 0.5), and the first trial, (−0.25, −0.25),
+        // costs exactly as much. With two evaluations allowed the run ends there and the start is what it keeps.
+        using DataSet<double> data = DataSet.FromRegression<double>([1], 1, [0], 1);
+        foreach (bool conjugate in new[] { false, true })
+        {
+            using var network = new Network<double>(new Sequential(new Dense(1, 1)));
+            network.Parameters.Fill(0.25);
+            var options = new FullBatchOptions { MaxEvaluations = 2, GradientTolerance = 0 };
+            FullBatchResult result = conjugate
+                ? FullBatch.ConjugateGradient(network, data, new MeanSquaredError(), options)
+                : FullBatch.Lbfgs(network, data, new MeanSquaredError(), options);
+            Assert.Equal([0.125, 0.125], result.Costs);
+            Assert.Equal([0.25, 0.25], network.Parameters.ToArray());
+        }
+    }
+
+    [Fact]
+    public void TargetsTheLossCannotTakeAreNamedWithTheirSource()
+    {
+        using DataSet<double> data = DataSet.FromRegression<double>([1, 2], 2, [0.5, 0.2, 0.1], 3, source: "odd.csv");
+        using var network = new Network<double>(new Sequential(new Dense(2, 3), new Softmax()));
+        var error = Assert.Throws<ArgumentException>(() => FullBatch.Lbfgs(network, data, new CategoricalCrossEntropy()));
+        Assert.StartsWith("Target row 1 of the data (odd.csv) sums to 0.8, not 1", error.Message);
     }
 
     [Fact]

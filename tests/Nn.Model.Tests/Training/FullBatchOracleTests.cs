@@ -154,6 +154,7 @@ public sealed class FullBatchOracleTests
         Assert.False(memory.Push([1, 0], [-1, 0]));   // sᵀy < 0
         Assert.False(memory.Push([1, 0], [0, 1]));    // sᵀy = 0
         Assert.False(memory.Push([1e-13, 0], [1, 0])); // sᵀy = 10⁻¹³ ≤ 10⁻¹²·yᵀy
+        Assert.False(memory.Push([1e-12, 0], [1, 0])); // sᵀy = 10⁻¹²·yᵀy exactly
         Assert.Equal(0, memory.Count);
         Assert.True(memory.Push([1e-11, 0], [1, 0]));
         Assert.Equal(1, memory.Count);
@@ -180,10 +181,23 @@ public sealed class FullBatchOracleTests
     }
 
     [Fact]
+    public void TheConjugateDirectionRestartsEveryNIterations()
+    {
+        // n = 2, g = (1, 2), g₋ = (2, 0), previous direction (−2, 0): β = 0.75, so −g + β·d = (−2.5, −2); after
+        // iterations 2, 4, … the direction is −g.
+        foreach ((int iteration, double[] expected) in new[] { (1, new[] { -2.5, -2.0 }), (2, [-1.0, -2.0]), (3, [-2.5, -2.0]), (4, [-1.0, -2.0]) })
+        {
+            double[] direction = [-2, 0];
+            FullBatch.NextConjugateDirection([1, 2], [2, 0], direction, iteration);
+            Assert.Equal(expected, direction);
+        }
+    }
+
+    [Fact]
     public void TheNextFirstStepRepeatsThePredictedDecrease()
     {
         Assert.Equal(1.01 * 2 * 2 * 0.5 / 4, FullBatch.NextInitialStep(-2, 0.5, -4), 15);
-        Assert.Equal(1.01 * 2 * 2 * 0.1 / 8, FullBatch.NextInitialStep(2, 0.1, -8), 15);
+        Assert.Equal(1.01 * 2 * 2 * 0.1 / 8, FullBatch.NextInitialStep(-2, 0.1, -8), 15);
         Assert.Equal(1.0, FullBatch.NextInitialStep(-2, 1, -1));  // 4.04 capped at 1
         Assert.Equal(1.0, FullBatch.NextInitialStep(-2, 0.01, 0)); // not downhill: start again at 1
         Assert.Equal(1.0, FullBatch.NextInitialStep(-2, 0.01, 3));
@@ -261,11 +275,66 @@ public sealed class FullBatchOracleTests
         Assert.Equal([1.0, 0.5, 0.25, 0.125], problem.Steps);
         Assert.Equal((3, false), (iterations, converged));
         Assert.Equal(0.125, x[0]);
-        // Stopped by the tolerance: |∇J| = 2·0.125 = 0.25 ≤ 0.3 after three steps.
+        // Stopped by the tolerance: |∇J| = 2·0.125 = 0.25 after three steps, and a gradient equal to the tolerance meets it.
         Recorded stopped = Quadratic(new double[,] { { 2 } }, [0], budget: 100);
         x = [1];
-        Assert.Equal((3, true), FullBatch.GradientDescent(stopped, x, new FullBatchOptions { LearningRate = 0.25, GradientTolerance = 0.3 }));
+        Assert.Equal((3, true), FullBatch.GradientDescent(stopped, x, new FullBatchOptions { LearningRate = 0.25, GradientTolerance = 0.25 }));
         Assert.Equal(4, stopped.Points.Count);
+    }
+
+    [Fact]
+    public void TheFirstTrialMovesTheLargestComponentByOne()
+    {
+        // J = ½‖x‖², x₀ = (5, 1), ∇J = (5, 1): before any curvature is known both methods try x₀ − ∇J / 5.
+        foreach (string method in new[] { "L-BFGS", "CG" })
+        {
+            Recorded problem = Quadratic(new double[,] { { 1, 0 }, { 0, 1 } }, [0, 0], budget: 2);
+            double[] x = [5, 1];
+            _ = method == "CG" ? FullBatch.ConjugateGradient(problem, x, new FullBatchOptions()) : FullBatch.Lbfgs(problem, x, new FullBatchOptions());
+            Assert.Equal([4.0, 0.8], problem.Points[1]);
+        }
+    }
+
+    [Fact]
+    public void AMinimumReachedExactlyConvergesWithToleranceZero()
+    {
+        // J = x² from 0.5: the first trial, x = −0.5, costs as much as the start; the cubic through both points is J
+        // itself and lands on 0, where ∇J = 0 exactly. Gradient descent with η = 0.5 gets there in one step.
+        foreach (string method in new[] { "L-BFGS", "CG", "GD" })
+        {
+            Recorded problem = Quadratic(new double[,] { { 2 } }, [0], budget: 50);
+            double[] x = [0.5];
+            var options = new FullBatchOptions { GradientTolerance = 0, LearningRate = 0.5 };
+            (int iterations, bool converged) = method switch
+            {
+                "L-BFGS" => FullBatch.Lbfgs(problem, x, options),
+                "CG" => FullBatch.ConjugateGradient(problem, x, options),
+                _ => FullBatch.GradientDescent(problem, x, options),
+            };
+            Assert.Equal((1, true, 0.0), (iterations, converged, x[0]));
+            Assert.Equal(method == "GD" ? [0.5, 0.0] : new[] { 0.5, -0.5, 0.0 }, problem.Steps);
+        }
+    }
+
+    [Fact]
+    public void AFailedLineSearchEndsTheRun()
+    {
+        // A gradient that lies (−1 everywhere on J = (x + 1)²): the first search fails, and the methods stop there
+        // instead of spending the budget on the same failing search.
+        foreach (string method in new[] { "L-BFGS", "CG" })
+        {
+            Recorded problem = new((x, g) =>
+            {
+                g[0] = -1;
+                return (x[0] + 1) * (x[0] + 1);
+            }, budget: 500);
+            double[] x = [0];
+            (int iterations, bool converged) = method == "CG"
+                ? FullBatch.ConjugateGradient(problem, x, new FullBatchOptions())
+                : FullBatch.Lbfgs(problem, x, new FullBatchOptions());
+            Assert.Equal((0, false, 0.0), (iterations, converged, x[0]));
+            Assert.Equal(1 + LineSearchOracleTests.LyingGradientTrials, problem.Evaluations);
+        }
     }
 
     [Fact]
@@ -276,6 +345,17 @@ public sealed class FullBatchOracleTests
             Recorded problem = Quadratic(new double[,] { { 1, 0 }, { 0, 1 } }, [1e-9, 0], budget: 100);
             double[] x = [0, 0];
             var options = new FullBatchOptions { GradientTolerance = 1e-8 };
+            // And at the minimum itself, with a tolerance of 0.
+            Recorded exact = Quadratic(new double[,] { { 1, 0 }, { 0, 1 } }, [0, 0], budget: 100);
+            double[] y = [0, 0];
+            var zero = new FullBatchOptions { GradientTolerance = 0 };
+            Assert.Equal((0, true), method switch
+            {
+                "L-BFGS" => FullBatch.Lbfgs(exact, y, zero),
+                "CG" => FullBatch.ConjugateGradient(exact, y, zero),
+                _ => FullBatch.GradientDescent(exact, y, zero),
+            });
+            Assert.Single(exact.Points);
             (int iterations, bool converged) = method switch
             {
                 "L-BFGS" => FullBatch.Lbfgs(problem, x, options),

@@ -121,7 +121,60 @@ public sealed class LineSearchOracleTests
         Assert.Equal((0.0, 6.25, -5.0), (x, f, g));
         Recorded flat = Parabola(0);
         Assert.False(Search(flat, 1, 0.9).Found); // φ'(0) = 0: not a descent direction either
+        Assert.Empty(flat.Points);
     }
+
+    [Fact]
+    public void ACurvatureExactlyAtTheBoundIsAccepted()
+    {
+        // (α − 4)², c₂ = 0.75: φ'(1) = −6 and c₂·|φ'(0)| = 0.75·8 = 6, exactly.
+        Recorded problem = Parabola(4);
+        Assert.Equal((true, 1.0, 9.0, -6.0), Search(problem, 1, 0.75));
+        Assert.Single(problem.Points);
+    }
+
+    [Fact]
+    public void OfTwoEqualCostsTheFirstIsKept()
+    {
+        // (α − 1.5)², c₂ = 0.1, two trials: α = 1 and α = 2 both cost 0.25; the budget ends before the zoom, and the
+        // best point is the first that reached the lowest cost.
+        Recorded problem = Parabola(1.5, budget: 3);
+        Assert.Equal((true, 1.0, 0.25, -1.0), Search(problem, 1, 0.1));
+        Assert.Equal([1.0, 2.0], problem.Steps);
+    }
+
+    [Fact]
+    public void AnEndlessDescentStopsAfterTwentyDoublings()
+    {
+        // φ(α) = −α never flattens: twenty trials 1, 2, … 2¹⁹, none meets the curvature condition, the last is kept.
+        Recorded problem = new((x, g) =>
+        {
+            g[0] = -1;
+            return -x[0];
+        });
+        Assert.Equal((true, 524288.0, -524288.0, -1.0), Search(problem, 1, 0.5));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => Math.Pow(2, i)), problem.Steps);
+    }
+
+    [Fact]
+    public void AGradientThatLiesMakesTheSearchFailAndLeavesTheStart()
+    {
+        // J = (x + 1)² with a reported gradient of −1 everywhere: "downhill" is uphill, so no step decreases J. The
+        // zoom shrinks [0, 1] towards 0 until its thirty trials are spent, and the start is kept.
+        Recorded problem = new((x, g) =>
+        {
+            g[0] = -1;
+            return (x[0] + 1) * (x[0] + 1);
+        });
+        Assert.Equal((false, 0.0, 1.0, -1.0), Search(problem, 1, 0.9));
+        Assert.Equal(LyingGradientTrials, problem.Points.Count);
+        Assert.All(problem.Steps, step => Assert.InRange(step, 1e-300, 1.0));
+        Assert.Equal(1.0, problem.Steps[0]);
+        Assert.True(problem.Steps.Skip(1).Zip(problem.Steps.Skip(2), (a, b) => b < a).All(x => x), "the trials do not shrink towards the start");
+    }
+
+    /// <summary>One trial at α = 1, then the zoom's thirty.</summary>
+    internal const int LyingGradientTrials = 31;
 
     [Fact]
     public void AnExhaustedBudgetKeepsTheBestDecrease()
@@ -145,7 +198,10 @@ public sealed class LineSearchOracleTests
     public void EveryAcceptedStepOnAQuarticMeetsTheStrongWolfeConditions()
     {
         // φ(α) = (α − 3)⁴ − α: the cubic is no longer exact, so the search must iterate its zoom.
-        foreach ((double initial, double c2) in new[] { (1.0, 0.1), (1.0, 0.9), (8.0, 0.1), (0.01, 0.1), (5.0, 0.01) })
+        // Each case's number of trials, as this search takes them: a change to the bracketing or the interpolation
+        // shows here first, even when the accepted step still meets both conditions.
+        var trials = new List<int>();
+        foreach ((double initial, double c2) in new[] { (1.0, 0.1), (1.0, 0.9), (8.0, 0.1), (0.01, 0.1), (5.0, 0.01), (1.0, 1e-3), (8.0, 1e-4), (2.9, 1e-4), (0.3, 1e-5) })
         {
             Recorded problem = new((x, g) =>
             {
@@ -158,8 +214,9 @@ public sealed class LineSearchOracleTests
             Assert.Equal(Math.Pow(alpha - 3, 4) - alpha, f, 12);
             Assert.True(f <= 81 + 1e-4 * alpha * -109, $"sufficient decrease fails at {alpha}");
             Assert.True(Math.Abs(slope) <= c2 * 109, $"curvature fails at {alpha} (slope {slope}, c2 {c2})");
-            Assert.InRange(problem.Points.Count, 1, 30);
+            trials.Add(problem.Points.Count);
         }
+        Assert.Equal([2, 1, 2, 9, 3, 5, 5, 6, 10], trials);
     }
 
     [Fact]
@@ -183,6 +240,11 @@ public sealed class LineSearchOracleTests
         Assert.Equal(1.975, WolfeLineSearch.Cubic(3, P(3).F, P(3).D, 0.95, P(0.95).F, P(0.95).D), 12);
         // And within the outer tenth at the top: minimum 1 on [−0.9, 1.05] (above 0.855).
         Assert.Equal(0.075, WolfeLineSearch.Cubic(-0.9, P(-0.9).F, P(-0.9).D, 1.05, P(1.05).F, P(1.05).D), 12);
+        // On the bounds of the middle 80 % exactly, the minimum is kept: (α − 1)² and (α − 9)² on [0, 10].
+        Assert.Equal(1.0, WolfeLineSearch.Cubic(0, 1, -2, 10, 81, 18));
+        Assert.Equal(9.0, WolfeLineSearch.Cubic(0, 81, -18, 10, 1, 2));
+        // A double root (d₁² = φ'(a)·φ'(b) = 4) still gives the interpolant's minimum: 1/3 on [0, 1].
+        Assert.Equal(1.0 / 3, WolfeLineSearch.Cubic(0, 1, -1, 1, 0, -4), 15);
         // Just inside the middle 80 %: minimum 1 on [0.85, 2.2] (bounds 0.985 and 2.065) is kept.
         Assert.Equal(1.0, WolfeLineSearch.Cubic(0.85, P(0.85).F, P(0.85).D, 2.2, P(2.2).F, P(2.2).D), 12);
         // No real minimum (d₁² < φ'(a)·φ'(b): d₁ = 0.7, product 1): bisect.

@@ -100,7 +100,7 @@ public static class FullBatch
         int n = x.Length;
         double[] g = new double[n];
         double f = problem.Evaluate(x, g);
-        double[] direction = g.Select(v => -v).ToArray();
+        double[] direction = new double[n]; // no direction yet: the first pass restarts along −∇J
         double step = 1.0 / Math.Max(1.0, Norm.Max(g));
         int iterations = 0;
         while (!problem.Exhausted && Norm.Max(g) > options.GradientTolerance)
@@ -117,8 +117,7 @@ public static class FullBatch
                 break;
             }
             iterations++;
-            double beta = iterations % n == 0 ? 0 : PolakRibierePlus(g, gOld);
-            for (int i = 0; i < n; i++) direction[i] = -g[i] + beta * direction[i];
+            NextConjugateDirection(g, gOld, direction, iterations);
             step = NextInitialStep(slope, step, Norm.Dot(g, direction));
         }
         return (iterations, Norm.Max(g) <= options.GradientTolerance);
@@ -138,14 +137,25 @@ public static class FullBatch
         return (iterations, Norm.Max(g) <= options.GradientTolerance);
     }
 
+    /// <summary>
+    /// direction ← −g + β·direction with β = <see cref="PolakRibierePlus"/>, or −g after every n-th iteration (n = the
+    /// number of parameters: on a quadratic the conjugacy is spent by then).
+    /// </summary>
+    internal static void NextConjugateDirection(double[] g, double[] gOld, double[] direction, int iteration)
+    {
+        double beta = iteration % g.Length == 0 ? 0 : PolakRibierePlus(g, gOld);
+        for (int i = 0; i < g.Length; i++) direction[i] = -g[i] + beta * direction[i];
+    }
+
     /// <summary>β = max(0, gᵀ(g − g₋) / g₋ᵀg₋): Polak–Ribière, reset to steepest descent when it turns negative.</summary>
     internal static double PolakRibierePlus(double[] g, double[] gOld) =>
         Math.Max(0, (Norm.Dot(g, g) - Norm.Dot(g, gOld)) / Norm.Dot(gOld, gOld));
 
     /// <summary>
     /// The next line search's first step: the one that repeats the last step's predicted decrease,
-    /// α₁ = 2.02·|slope₋|·α₋ / |slope| capped at 1 (Nocedal &amp; Wright 3.60), or 1 when the new direction is not downhill.
+    /// α₁ = 2.02·α₋·slope₋ / slope capped at 1 (Nocedal &amp; Wright 3.60; both slopes are negative), or 1 when the new
+    /// direction is not downhill.
     /// </summary>
     internal static double NextInitialStep(double previousSlope, double previousStep, double slope) =>
-        slope < 0 ? Math.Min(1.0, 1.01 * 2 * Math.Abs(previousSlope) * previousStep / Math.Abs(slope)) : 1.0;
+        slope < 0 ? Math.Min(1.0, 1.01 * 2 * previousStep * previousSlope / slope) : 1.0;
 }

@@ -10,7 +10,6 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
     private readonly List<double> _costs = [];
     private double _bestCost = double.PositiveInfinity;
     private double[]? _best;
-    private double[] _start = [];
 
     public bool Exhausted => _costs.Count >= options.MaxEvaluations;
 
@@ -35,7 +34,6 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
         var x = new double[network.ParameterCount];
         ReadOnlySpan<T> parameters = network.Parameters;
         for (int i = 0; i < x.Length; i++) x[i] = double.CreateChecked(parameters[i]);
-        _start = (double[])x.Clone();
         return x;
     }
 
@@ -50,8 +48,7 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
         _costs.Add(cost);
         if (_costs.Count == 1 && (!double.IsFinite(cost) || !double.IsFinite(Norm.Max(gradient))))
         {
-            // Nothing better than the start exists yet: put it back and stop, as Trainer.Fit does.
-            Restore(_start);
+            // Nothing better than the start exists yet, and the network holds the start (x is it): stop, as Trainer.Fit does.
             throw new TrainingDivergedException(1, 1, double.IsFinite(cost) ? "gradient" : "loss",
                 $"The full-batch cost at the starting parameters is {cost} (or its gradient is not finite); nothing was changed. " +
                 "Scale the inputs, lower L2, or start from other weights.");
@@ -67,7 +64,7 @@ internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss los
     /// <summary>Leaves the best parameters seen in the network.</summary>
     public FullBatchResult Finish(int iterations, bool converged)
     {
-        Restore(_best ?? _start);
+        Restore(_best!); // the first evaluation either set it or threw
         return new FullBatchResult(_costs.ToArray(), iterations, converged);
     }
 
