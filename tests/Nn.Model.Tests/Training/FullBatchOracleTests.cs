@@ -356,6 +356,17 @@ public sealed class FullBatchOracleTests
                 _ => FullBatch.GradientDescent(exact, y, zero),
             });
             Assert.Single(exact.Points);
+            // And where the gradient equals the tolerance: J = x² at 0.125, ∇J = 0.25.
+            Recorded boundary = Quadratic(new double[,] { { 2 } }, [0], budget: 100);
+            double[] z = [0.125];
+            var quarter = new FullBatchOptions { GradientTolerance = 0.25 };
+            Assert.Equal((0, true), method switch
+            {
+                "L-BFGS" => FullBatch.Lbfgs(boundary, z, quarter),
+                "CG" => FullBatch.ConjugateGradient(boundary, z, quarter),
+                _ => FullBatch.GradientDescent(boundary, z, quarter),
+            });
+            Assert.Single(boundary.Points);
             (int iterations, bool converged) = method switch
             {
                 "L-BFGS" => FullBatch.Lbfgs(problem, x, options),

@@ -173,6 +173,60 @@ public sealed class LineSearchOracleTests
         Assert.True(problem.Steps.Skip(1).Zip(problem.Steps.Skip(2), (a, b) => b < a).All(x => x), "the trials do not shrink towards the start");
     }
 
+    [Fact]
+    public void AFlatStepThatCostsMoreThanTheStartIsNotAccepted()
+    {
+        // φ(α) = −(1 + 2·10⁻⁶)α³ + (2 + 3·10⁻⁶)α² − α: φ(0) = 0, φ'(0) = −1, φ(1) = 10⁻⁶ and φ'(1) = 0. The curvature
+        // condition holds at α = 1, but the cost rose, so the search must zoom back to a decrease.
+        Recorded problem = new((x, g) =>
+        {
+            double a = x[0];
+            g[0] = -3 * (1 + 2e-6) * a * a + 2 * (2 + 3e-6) * a - 1;
+            return -(1 + 2e-6) * a * a * a + (2 + 3e-6) * a * a - a;
+        });
+        (bool found, double alpha, double f, _) = Search(problem, 1, 0.9);
+        Assert.True(found);
+        Assert.True(f <= 1e-4 * alpha * -1, $"accepted α = {alpha} with φ = {f}");
+        Assert.InRange(alpha, 0.05, 0.95);
+    }
+
+    [Fact]
+    public void AFailedZoomAfterAnUphillStepKeepsTheBestPoint()
+    {
+        // (α − 1.8)² with its true slope at 0, 1 and 2, but a slope of −1 reported everywhere between: the bracket
+        // [2, 1] closes on 1.8 without a trial ever meeting the curvature condition. The search ends with the best
+        // point it saw, not with the start and not with a NaN cost.
+        Recorded problem = new((x, g) =>
+        {
+            double a = x[0];
+            g[0] = a is 0 or 1 or 2 ? 2 * (a - 1.8) : -1;
+            return (a - 1.8) * (a - 1.8);
+        });
+        (bool found, double alpha, double f, double slope) = Search(problem, 1, 0.1);
+        Assert.True(found);
+        Assert.Equal([1.0, 2.0], problem.Steps.Take(2));
+        Assert.Equal((alpha - 1.8) * (alpha - 1.8), f);
+        Assert.InRange(alpha, 1.7, 1.9);
+        Assert.Equal(-1.0, slope);
+        Assert.Equal(f, problem.Steps.Select(a => (a - 1.8) * (a - 1.8)).Min());
+        Assert.Equal(2 + 18, problem.Points.Count); // the two expansions, then 18 zoom trials until the bracket is below 10⁻¹²
+    }
+
+    [Fact]
+    public void AZoomWhoseBracketCollapsesStopsBeforeItsThirtyTrials()
+    {
+        // φ(α) = α with a reported slope of −2: each cubic step lands at 0.127 of the bracket, so it shrinks below
+        // 10⁻¹² of its width in 14 trials, and the search gives up there.
+        Recorded problem = new((x, g) =>
+        {
+            g[0] = -2;
+            return x[0];
+        });
+        Assert.Equal((false, 0.0, 0.0, -2.0), Search(problem, 1, 0.9));
+        Assert.Equal(15, problem.Points.Count);
+        Assert.InRange(problem.Steps[^1], 0, 1e-11);
+    }
+
     /// <summary>One trial at α = 1, then the zoom's thirty.</summary>
     internal const int LyingGradientTrials = 31;
 

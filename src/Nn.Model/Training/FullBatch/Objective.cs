@@ -80,7 +80,8 @@ internal static class Norm
 {
     public static double Dot(double[] a, double[] b) => System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, b);
 
-    public static double Max(double[] a) => a.Length == 0 ? 0 : Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<double>(a));
+    // A network has at least one parameter, so the vectors are never empty (MaxMagnitude throws on an empty span).
+    public static double Max(double[] a) => Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<double>(a));
 
     // y ← y + a·x
     public static void Axpy(double a, double[] x, double[] y) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(x, a, y, y);
