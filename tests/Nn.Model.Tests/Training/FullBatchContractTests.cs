@@ -155,6 +155,58 @@ public sealed class FullBatchContractTests
     }
 
     [Fact]
+    public void TheBlockedEvaluationEqualsOnePassOverAllTheData()
+    {
+        // 1,000 rows of 2,000 features in double: blocks of 262 rows, the last one short.
+        Assert.Equal(262, Objective<double>.BlockRowsFor(2000));
+        var random = new Random(4);
+        double[] features = Enumerable.Range(0, 1000 * 2000).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] targets = new double[1000 * 3];
+        for (int i = 0; i < 1000; i++) targets[i * 3 + i % 3] = 1;
+        using DataSet<double> data = DataSet.FromRegression<double>(features, 2000, targets, 3);
+        using var network = new Network<double>(new Sequential(new Dense(2000, 8), new Tanh(), new Dense(8, 3), new Softmax()), new NetworkOptions { Seed = 2 });
+        var loss = new CategoricalCrossEntropy();
+        var problem = new Objective<double>(network, data, loss, new FullBatchOptions { L2 = 0.3 });
+        double[] x = problem.Start(), blocked = new double[x.Length];
+        double cost = problem.Evaluate(x, blocked);
+        double whole = network.ComputeGradients(data.Features, data.Targets, data.Count, loss, 0.3);
+        Assert.Equal(whole, cost, 1e-13);
+        double[] expected = network.Gradients.ToArray();
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - blocked[i]) <= 1e-13 * scale, $"gradient {i}: {blocked[i]} against {expected[i]}");
+    }
+
+    [Fact]
+    public async Task ARunClaimsTheNetworkAgainstOtherThreads()
+    {
+        using DataSet<double> data = Blobs();
+        using Network<double> network = Softmax();
+        string? refusal = null;
+        // A run on a background thread, and calls from this one until one of them is refused or the run ends.
+        using var started = new ManualResetEventSlim();
+        Task<FullBatchResult> run = Task.Run(() =>
+        {
+            started.Set();
+            return FullBatch.GradientDescent(network, data, new CategoricalCrossEntropy(), new FullBatchOptions { MaxEvaluations = 20000, GradientTolerance = 0 });
+        });
+        started.Wait();
+        while (!run.IsCompleted && refusal is null)
+        {
+            try
+            {
+                network.Forward(new double[2], 1);
+            }
+            catch (InvalidOperationException error)
+            {
+                refusal = error.Message;
+            }
+        }
+        await run;
+        Assert.NotNull(refusal);
+        Assert.Contains("(FullBatch.GradientDescent)", refusal);
+    }
+
+    [Fact]
     public void DataThatDoesNotFitIsNamed()
     {
         using DataSet<double> wide = Synthetic.Blobs<double>(6, seed: 1, classes: 3, features: 3);

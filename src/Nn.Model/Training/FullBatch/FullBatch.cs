@@ -37,6 +37,7 @@ public sealed record FullBatchResult(IReadOnlyList<double> Costs, int Iterations
 /// (Polak–Ribière with restarts), both with a line search satisfying the strong Wolfe conditions, plus plain
 /// gradient descent as the baseline. The whole data set is one batch; work vectors are double.
 /// </summary>
+/// <remarks>Thread safety: a run claims the network; calls on it from another thread meanwhile throw InvalidOperationException.</remarks>
 public static class FullBatch
 {
     /// <summary>Limited-memory BFGS (two-loop recursion, Wolfe line search with c₁ = 1e-4, c₂ = 0.9).</summary>
@@ -44,8 +45,16 @@ public static class FullBatch
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        (int iterations, bool converged) = Lbfgs(problem, problem.Start(), options);
-        return problem.Finish(iterations, converged);
+        bool entered = network.EnterExclusive("FullBatch.Lbfgs");
+        try
+        {
+            (int iterations, bool converged) = Lbfgs(problem, problem.Start(), options);
+            return problem.Finish(iterations, converged);
+        }
+        finally
+        {
+            network.ExitExclusive(entered);
+        }
     }
 
     /// <summary>Nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, PR)), restarted every n steps or when not a descent direction.</summary>
@@ -53,8 +62,16 @@ public static class FullBatch
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        (int iterations, bool converged) = ConjugateGradient(problem, problem.Start(), options);
-        return problem.Finish(iterations, converged);
+        bool entered = network.EnterExclusive("FullBatch.ConjugateGradient");
+        try
+        {
+            (int iterations, bool converged) = ConjugateGradient(problem, problem.Start(), options);
+            return problem.Finish(iterations, converged);
+        }
+        finally
+        {
+            network.ExitExclusive(entered);
+        }
     }
 
     /// <summary>Plain full-batch gradient descent θ ← θ − η·∇J, the baseline the other two are measured against.</summary>
@@ -62,8 +79,16 @@ public static class FullBatch
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        (int iterations, bool converged) = GradientDescent(problem, problem.Start(), options);
-        return problem.Finish(iterations, converged);
+        bool entered = network.EnterExclusive("FullBatch.GradientDescent");
+        try
+        {
+            (int iterations, bool converged) = GradientDescent(problem, problem.Start(), options);
+            return problem.Finish(iterations, converged);
+        }
+        finally
+        {
+            network.ExitExclusive(entered);
+        }
     }
 
     // The methods themselves, over any objective: x is the start and ends at the last accepted point.
