@@ -9,7 +9,8 @@ using Nn.Training;
 namespace Nn.Bench.Peers;
 
 /// <summary>
-/// mlnet-linear [threads] [fashion-mnist|digits]: the lectures' linear models against ML.NET 5.0.1 in the same process,
+/// mlnet-linear [threads] [fashion-mnist|digits] [perceptron|lbfgs|sdca|svm]: the lectures' linear models (all four
+/// pairs, or the one named) against ML.NET 5.0.1 in the same process,
 /// on the same float arrays (Fashion-MNIST 60k/10k or the built-in digits split 80/20, min-max scaled once for both),
 /// each timed around its training call only. Test accuracy is
 /// counted here over every test row for both libraries; ML.NET's labels go through MapValueToKey from a uint column,
@@ -33,6 +34,12 @@ internal static class MlNetLinear
     {
         int threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         string dataName = args.Length > 2 ? args[2] : "fashion-mnist";
+        string only = args.Length > 3 ? args[3] : "";
+        if (only is not ("" or "perceptron" or "lbfgs" or "sdca" or "svm"))
+        {
+            throw new ArgumentException($"Unknown model '{only}'; use perceptron, lbfgs, sdca or svm.");
+        }
+        bool Runs(string model) => only.Length == 0 || only == model;
         Nn.Native.Blas.Provider.Threads = threads;
         (DataSet<float> train, DataSet<float> test) = dataName switch
         {
@@ -65,19 +72,24 @@ internal static class MlNetLinear
             }
 
             // Averaged perceptron, 10 passes.
-            var perceptron = new Perceptron(features, classes);
-            double nnPerceptron = Time(() => perceptron.Fit(train, maxEpochs: 10, shuffleSeed: 1, averaged: true));
-            Report("averaged perceptron", "Nn", "10 epochs, η = 1, shuffled, one unit per class", nnPerceptron, Accuracy(test, x => perceptron.Predict(x)));
-            RunMl("averaged perceptron", "OneVersusAll(AveragedPerceptron), 10 iterations, defaults otherwise",
-                ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.AveragedPerceptron(numberOfIterations: 10)));
+            if (Runs("perceptron"))
+            {
+                var perceptron = new Perceptron(features, classes);
+                double nnPerceptron = Time(() => perceptron.Fit(train, maxEpochs: 10, shuffleSeed: 1, averaged: true));
+                Report("averaged perceptron", "Nn", "10 epochs, η = 1, shuffled, one unit per class", nnPerceptron, Accuracy(test, x => perceptron.Predict(x)));
+                RunMl("averaged perceptron", "OneVersusAll(AveragedPerceptron), 10 iterations, defaults otherwise",
+                    ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.AveragedPerceptron(numberOfIterations: 10)));
+            }
 
             // Softmax regression by L-BFGS, 100 iterations, memory 10.
             const double l2 = 1.0;
-            using (var network = new Network<float>(Recipes.SoftmaxRegression(features, classes).Architecture, new NetworkOptions { Seed = 1 }))
+            if (Runs("lbfgs"))
             {
-                FullBatchResult? lbfgs = null;
-                double seconds = Time(() => lbfgs = FullBatch.Lbfgs(network, train, new CategoricalCrossEntropy(), new FullBatchOptions { MaxEvaluations = 100, History = 10, L2 = l2, GradientTolerance = 0 }));
-                Report("softmax regression, L-BFGS", "Nn", $"100 evaluations ({lbfgs!.Iterations} iterations), memory 10, λ = {l2} in λ/(2m)ΣW², float", seconds, Evaluate(network, test));
+                using (var network = new Network<float>(Recipes.SoftmaxRegression(features, classes).Architecture, new NetworkOptions { Seed = 1 }))
+                {
+                    FullBatchResult? lbfgs = null;
+                    double seconds = Time(() => lbfgs = FullBatch.Lbfgs(network, train, new CategoricalCrossEntropy(), new FullBatchOptions { MaxEvaluations = 100, History = 10, L2 = l2, GradientTolerance = 0 }));
+                    Report("softmax regression, L-BFGS", "Nn", $"100 evaluations ({lbfgs!.Iterations} iterations), memory 10, λ = {l2} in λ/(2m)ΣW², float", seconds, Evaluate(network, test));
             }
             RunMl("softmax regression, L-BFGS", $"LbfgsMaximumEntropy, 100 iterations, history 10, L2 {l2 / train.Count:G3} (λ/m), L1 0",
                 ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
@@ -85,29 +97,36 @@ internal static class MlNetLinear
                     MaximumNumberOfIterations = 100, HistorySize = 10, L2Regularization = (float)(l2 / train.Count), L1Regularization = 0,
                     OptimizationTolerance = 1e-12f,
                 }));
+            }
 
             // Mini-batches of 128 on Fashion-MNIST; 16 on the 1,438 digits, where 128 would leave 12 steps an epoch.
             int batch = train.Count >= 10_000 ? 128 : 16;
 
             // Softmax regression by stochastic passes: Nn's mini-batch Adam against ML.NET's SDCA, 10 passes, the same L2.
             const double sdcaL2 = 1e-4; // per-sample λ in ML.NET's (λ/2)‖w‖² + mean loss
-            TrainLinear("softmax regression, 10 passes", Recipes.SoftmaxRegression(features, classes), sdcaL2 * train.Count,
-                $"Adam 1e-2, batch {batch}, 10 epochs, λ = {sdcaL2 * train.Count:G3} in λ/(2m)ΣW² (= {sdcaL2:G2}/2 ‖W‖²), float", batch, train, test);
-            RunMl("softmax regression, 10 passes", $"SdcaMaximumEntropy, 10 iterations, L2 {sdcaL2:G2}, L1 0",
-                ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new Microsoft.ML.Trainers.SdcaMaximumEntropyMulticlassTrainer.Options
-                {
-                    MaximumNumberOfIterations = 10, L2Regularization = (float)sdcaL2, L1Regularization = 0, NumberOfThreads = threads,
-                }));
+            if (Runs("sdca"))
+            {
+                TrainLinear("softmax regression, 10 passes", Recipes.SoftmaxRegression(features, classes), sdcaL2 * train.Count,
+                    $"Adam 1e-2, batch {batch}, 10 epochs, λ = {sdcaL2 * train.Count:G3} in λ/(2m)ΣW² (= {sdcaL2:G2}/2 ‖W‖²), float", batch, train, test);
+                RunMl("softmax regression, 10 passes", $"SdcaMaximumEntropy, 10 iterations, L2 {sdcaL2:G2}, L1 0",
+                    ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new Microsoft.ML.Trainers.SdcaMaximumEntropyMulticlassTrainer.Options
+                    {
+                        MaximumNumberOfIterations = 10, L2Regularization = (float)sdcaL2, L1Regularization = 0, NumberOfThreads = threads,
+                    }));
+            }
 
             // Linear SVM, 10 passes, the same L2 (ML.NET's default λ = 0.001).
             const double svmLambda = 1e-3;
-            TrainLinear("linear SVM, 10 passes", Recipes.LinearSvm(features, classes), svmLambda * train.Count,
-                $"multiclass hinge, Adam 1e-2, batch {batch}, 10 epochs, λ = {svmLambda * train.Count:G3} in λ/(2m)ΣW² (= {svmLambda:G2}/2 ‖W‖²)", batch, train, test);
-            RunMl("linear SVM, 10 passes", $"OneVersusAll(LinearSvm), 10 iterations, λ {svmLambda:G2}, batch 1",
-                ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.LinearSvm(new Microsoft.ML.Trainers.LinearSvmTrainer.Options
-                {
-                    NumberOfIterations = 10, Lambda = (float)svmLambda,
-                })));
+            if (Runs("svm"))
+            {
+                TrainLinear("linear SVM, 10 passes", Recipes.LinearSvm(features, classes), svmLambda * train.Count,
+                    $"multiclass hinge, Adam 1e-2, batch {batch}, 10 epochs, λ = {svmLambda * train.Count:G3} in λ/(2m)ΣW² (= {svmLambda:G2}/2 ‖W‖²)", batch, train, test);
+                RunMl("linear SVM, 10 passes", $"OneVersusAll(LinearSvm), 10 iterations, λ {svmLambda:G2}, batch 1",
+                    ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.LinearSvm(new Microsoft.ML.Trainers.LinearSvmTrainer.Options
+                    {
+                        NumberOfIterations = 10, Lambda = (float)svmLambda,
+                    })));
+            }
         }
         return 0;
     }
