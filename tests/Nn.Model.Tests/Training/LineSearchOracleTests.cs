@@ -227,6 +227,26 @@ public sealed class LineSearchOracleTests
         Assert.InRange(problem.Steps[^1], 0, 1e-11);
     }
 
+    [Fact]
+    public void ACostThatStopsFallingBracketsEvenWhenItStillMeetsSufficientDecrease()
+    {
+        // φ(α) = −α, plus a smooth step of height 1 between α = 1 and 2: φ(1) = φ(2) = −1, slope −1 at both. α = 2
+        // still meets sufficient decrease, but it is no lower than α = 1, so the minimum lies between: the search
+        // must zoom in [1, 2] rather than double on to 4.
+        Recorded problem = new((x, g) =>
+        {
+            double a = x[0], t = Math.Clamp(a - 1, 0, 1);
+            g[0] = -1 + (a is > 1 and < 2 ? 6 * t - 6 * t * t : 0);
+            return -a + 3 * t * t - 2 * t * t * t;
+        });
+        (bool found, double alpha, _, double slope) = Search(problem, 1, 0.5);
+        Assert.True(found);
+        Assert.Equal([1.0, 2.0], problem.Steps.Take(2));
+        Assert.All(problem.Steps.Skip(2), step => Assert.InRange(step, 1.0, 2.0));
+        Assert.InRange(alpha, 1.0, 2.0);
+        Assert.True(Math.Abs(slope) <= 0.5);
+    }
+
     /// <summary>One trial at α = 1, then the zoom's thirty.</summary>
     internal const int LyingGradientTrials = 31;
 
