@@ -154,15 +154,17 @@ public sealed class FullBatchContractTests
         Assert.StartsWith("Target row 1 of the data (odd.csv) sums to 0.8, not 1", error.Message);
     }
 
-    [Fact]
-    public void TheBlockedEvaluationEqualsOnePassOverAllTheData()
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(524)]
+    public void TheBlockedEvaluationEqualsOnePassOverAllTheData(int rows)
     {
-        // 1,000 rows of 2,000 features in double: blocks of 262 rows, the last one short.
+        // Rows of 2,000 features in double go in blocks of 262: 1,000 rows end with a short block, 524 with a full one.
         Assert.Equal(262, Objective<double>.BlockRowsFor(2000));
         var random = new Random(4);
-        double[] features = Enumerable.Range(0, 1000 * 2000).Select(_ => random.NextDouble() - 0.5).ToArray();
-        double[] targets = new double[1000 * 3];
-        for (int i = 0; i < 1000; i++) targets[i * 3 + i % 3] = 1;
+        double[] features = Enumerable.Range(0, rows * 2000).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] targets = new double[rows * 3];
+        for (int i = 0; i < rows; i++) targets[i * 3 + i % 3] = 1;
         using DataSet<double> data = DataSet.FromRegression<double>(features, 2000, targets, 3);
         using var network = new Network<double>(new Sequential(new Dense(2000, 8), new Tanh(), new Dense(8, 3), new Softmax()), new NetworkOptions { Seed = 2 });
         var loss = new CategoricalCrossEntropy();
@@ -176,34 +178,63 @@ public sealed class FullBatchContractTests
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - blocked[i]) <= 1e-13 * scale, $"gradient {i}: {blocked[i]} against {expected[i]}");
     }
 
-    [Fact]
-    public async Task ARunClaimsTheNetworkAgainstOtherThreads()
+    [Theory]
+    [InlineData("Lbfgs")]
+    [InlineData("ConjugateGradient")]
+    [InlineData("GradientDescent")]
+    public async Task ARunClaimsTheNetworkAgainstOtherThreadsAndReleasesIt(string method)
     {
         using DataSet<double> data = Blobs();
         using Network<double> network = Softmax();
-        string? refusal = null;
-        // A run on a background thread, and calls from this one until one of them is refused or the run ends.
-        using var started = new ManualResetEventSlim();
-        Task<FullBatchResult> run = Task.Run(() =>
+        var loss = new CategoricalCrossEntropy();
+        FullBatchResult Run(int evaluations)
         {
-            started.Set();
-            return FullBatch.GradientDescent(network, data, new CategoricalCrossEntropy(), new FullBatchOptions { MaxEvaluations = 20000, GradientTolerance = 0 });
+            var options = new FullBatchOptions { MaxEvaluations = evaluations, GradientTolerance = 0, LearningRate = 1e-6 };
+            return method switch
+            {
+                "Lbfgs" => FullBatch.Lbfgs(network, data, loss, options),
+                "ConjugateGradient" => FullBatch.ConjugateGradient(network, data, loss, options),
+                _ => FullBatch.GradientDescent(network, data, loss, options),
+            };
+        }
+        // Another thread calls the network over and over; a run starts once it is spinning and must refuse it.
+        string? refusal = null;
+        bool finished = false;
+        using var spinning = new ManualResetEventSlim();
+        Task probe = Task.Run(() =>
+        {
+            spinning.Set();
+            while (!Volatile.Read(ref finished) && refusal is null)
+            {
+                try
+                {
+                    network.Forward(new double[2], 1);
+                }
+                catch (InvalidOperationException error)
+                {
+                    refusal = error.Message;
+                }
+            }
         });
-        started.Wait();
-        while (!run.IsCompleted && refusal is null)
+        spinning.Wait();
+        while (refusal is null && !probe.IsCompleted)
         {
             try
             {
-                network.Forward(new double[2], 1);
+                Run(200);
             }
-            catch (InvalidOperationException error)
+            catch (InvalidOperationException)
             {
-                refusal = error.Message;
+                // The probe was inside Forward when the run began: the run is refused just the same. Again.
             }
         }
-        await run;
+        Volatile.Write(ref finished, true);
+        await probe;
         Assert.NotNull(refusal);
-        Assert.Contains("(FullBatch.GradientDescent)", refusal);
+        Assert.Contains($"(FullBatch.{method})", refusal);
+        // Once a run has ended, on its thread, the network is free for any other.
+        await Task.Run(() => Run(2));
+        Assert.Equal(3, network.Forward(new double[2], 1).Length);
     }
 
     [Fact]
