@@ -11,7 +11,8 @@ namespace Nn.Training;
 internal sealed class Objective<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions options) : IObjective
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal static int BlockRowsFor(int features) => Math.Max(256, (4 << 20) / (Math.Max(1, features) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+    internal static int BlockRowsFor(int features) =>
+        Math.Max(256, (int)Math.Min(int.MaxValue, FullBatch.BlockBytes / (Math.Max(1, features) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())));
 
     private readonly int _blockRows = BlockRowsFor(data.FeatureCount);
     private readonly List<double> _costs = [];
