@@ -113,6 +113,8 @@ internal static class CheckpointDecoder
         try
         {
             cursor.Slab(network.Parameters, "parameters");
+            // The model owns the network from here on, and disposing the network disposes all the model holds until
+            // its first prediction.
             var model = new TrainedModel<T>(network, scaler, classNames, string.IsNullOrEmpty(summary) ? provenance : summary);
             if (hasTraining) training = DecodeTraining<T>(ref cursor, parameterCount);
             if (!cursor.AtEnd) throw new FormatException($"{cursor.Remaining} bytes follow the last field");

@@ -14,7 +14,8 @@ namespace Nn;
 /// </remarks>
 public sealed class TrainedModel<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private AlignedBuffer<T> _scaled = new(0);
+    // Allocated on the first prediction, so a constructor that refuses its arguments leaves nothing to free.
+    private AlignedBuffer<T>? _scaled;
     private readonly SingleThreadGuard _guard = new($"TrainedModel<{typeof(T).Name}>");
 
     /// <summary>Bundles a network with its preprocessing; the model owns (and disposes) the network.</summary>
@@ -68,9 +69,9 @@ public sealed class TrainedModel<T> : IDisposable where T : unmanaged, IFloating
         {
             throw new ArgumentException($"The inputs hold {rawInputs.Length} values but {batch} samples × {Network.InputSize} features need {batch * Network.InputSize}.", nameof(rawInputs));
         }
-        if (_scaled.Length < rawInputs.Length)
+        if (_scaled is null || _scaled.Length < rawInputs.Length)
         {
-            _scaled.Dispose();
+            _scaled?.Dispose();
             _scaled = new AlignedBuffer<T>(rawInputs.Length);
         }
         Span<T> scaled = _scaled.Slice(0, rawInputs.Length);
@@ -83,6 +84,6 @@ public sealed class TrainedModel<T> : IDisposable where T : unmanaged, IFloating
     public void Dispose()
     {
         Network.Dispose();
-        _scaled.Dispose();
+        _scaled?.Dispose();
     }
 }

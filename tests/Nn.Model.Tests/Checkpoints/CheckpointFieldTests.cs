@@ -13,7 +13,7 @@ namespace Nn.Model.Tests.Checkpoints;
 public sealed class CheckpointFieldTests
 {
     /// <summary>A float checkpoint of Dense(2, 2) + Softmax with an Adam training state, every field settable.</summary>
-    private sealed record File
+    internal sealed record File
     {
         public byte[] Magic { get; init; } = "NNCKPT\r\n"u8.ToArray();
         public ushort Version { get; init; } = 1;
@@ -195,7 +195,19 @@ public sealed class CheckpointFieldTests
     [MemberData(nameof(Forgeries))]
     public void EachForgedFieldIsRefusedByName(string forgery, string message)
     {
-        File file = forgery switch
+        File file = Forged(forgery);
+        if (forgery == "short")
+        {
+            CheckpointException error = Assert.Throws<CheckpointException>(() => Checkpoint.Load<float>(file.Bytes()[..40], "forged.nnck"));
+            Assert.Contains(message, error.Message);
+            return;
+        }
+        string refusal = Refusal(file);
+        Assert.True(refusal.Contains(message, StringComparison.Ordinal), refusal);
+    }
+
+    /// <summary>The file of each forgery in <see cref="Forgeries"/> ("short" is the valid file, cut by the caller).</summary>
+    internal static File Forged(string forgery) => forgery switch
         {
             "flags" => new File { Flags = 3 },
             "negative payload" => new File { PayloadLength = -1 },
@@ -229,15 +241,6 @@ public sealed class CheckpointFieldTests
             "empty payload" => new File { Empty = true },
             _ => throw new ArgumentException(forgery),
         };
-        if (forgery == "short")
-        {
-            CheckpointException error = Assert.Throws<CheckpointException>(() => Checkpoint.Load<float>(file.Bytes()[..40], "forged.nnck"));
-            Assert.Contains(message, error.Message);
-            return;
-        }
-        string refusal = Refusal(file);
-        Assert.True(refusal.Contains(message, StringComparison.Ordinal), refusal);
-    }
 
     [Fact]
     public void BoundaryValuesThatAreValidLoad()
