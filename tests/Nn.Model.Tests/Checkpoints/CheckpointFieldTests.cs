@@ -187,6 +187,8 @@ public sealed class CheckpointFieldTests
         { "layer count", "its layer count 1000000 at offset 49 does not fit in the" },
         { "ten layers", "its layer count 10 at offset 49 does not fit in the" },
         { "class names", "its class name count 1000 at offset 107 does not fit in the" },
+        { "class names just over", "its class name count 13 at offset 107 does not fit in the 48 bytes left" },
+        { "class names exactly", "its class name claims 48768 bytes at offset 141" },
         { "big layer", "its architecture 100000-2 (Softmax) needs 200002 parameters but only" },
         { "empty payload", "it ends early: 4 bytes needed at offset 20, 0 left" },
     };
@@ -238,6 +240,10 @@ public sealed class CheckpointFieldTests
             "big layer" => new File { Inputs = 100_000, Flags = 0 },
             "ten layers" => new File { Blocks = 10, Flags = 0 },
             "class names" => new File { ClassCount = 1000, Flags = 0, WrittenClasses = 2 },
+            // 48 bytes follow the count: 13 names of at least 4 bytes cannot fit (a quotient in place of the product
+            // would let them through); 12 can, as far as the count can tell, and the third name then reads garbage.
+            "class names just over" => new File { ClassCount = 13, Flags = 0, WrittenClasses = 2 },
+            "class names exactly" => new File { ClassCount = 12, Flags = 0, WrittenClasses = 2 },
             "empty payload" => new File { Empty = true },
             _ => throw new ArgumentException(forgery),
         };
