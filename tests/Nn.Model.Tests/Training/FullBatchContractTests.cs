@@ -159,8 +159,9 @@ public sealed class FullBatchContractTests
     [InlineData(524)]
     public void TheBlockedEvaluationEqualsOnePassOverAllTheData(int rows)
     {
-        // Rows of 2,000 features in double go in blocks of 262: 1,000 rows end with a short block, 524 with a full one.
-        Assert.Equal(262, Objective<double>.BlockRowsFor(2000));
+        // Rows of 2,000 features in double, in blocks of 4 MiB (262 rows): 1,000 rows end with a short block, 524 with a full one.
+        Assert.Equal(262, Objective<double>.BlockRowsFor(2000, 4 << 20));
+        Assert.Equal(16777, Objective<double>.BlockRowsFor(2000, FullBatch.BlockBytes)); // the default: one pass up to 256 MiB
         var random = new Random(4);
         double[] features = Enumerable.Range(0, rows * 2000).Select(_ => random.NextDouble() - 0.5).ToArray();
         double[] targets = new double[rows * 3];
@@ -168,7 +169,7 @@ public sealed class FullBatchContractTests
         using DataSet<double> data = DataSet.FromRegression<double>(features, 2000, targets, 3);
         using var network = new Network<double>(new Sequential(new Dense(2000, 8), new Tanh(), new Dense(8, 3), new Softmax()), new NetworkOptions { Seed = 2 });
         var loss = new CategoricalCrossEntropy();
-        var problem = new Objective<double>(network, data, loss, new FullBatchOptions { L2 = 0.3 });
+        var problem = new Objective<double>(network, data, loss, new FullBatchOptions { L2 = 0.3 }, blockBytes: 4 << 20);
         double[] x = problem.Start(), blocked = new double[x.Length];
         double cost = problem.Evaluate(x, blocked);
         double whole = network.ComputeGradients(data.Features, data.Targets, data.Count, loss, 0.3);

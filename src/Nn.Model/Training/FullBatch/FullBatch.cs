@@ -41,7 +41,7 @@ public sealed record FullBatchResult(IReadOnlyList<double> Costs, int Iterations
 public static class FullBatch
 {
     /// <summary>Bytes of inputs per block of rows in an evaluation (the benchmarks vary it; see Objective).</summary>
-    internal static long BlockBytes { get; set; } = 4 << 20;
+    internal static long BlockBytes { get; set; } = 256L << 20;
 
     /// <summary>Limited-memory BFGS (two-loop recursion, Wolfe line search with c₁ = 1e-4, c₂ = 0.9).</summary>
     public static FullBatchResult Lbfgs<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
