@@ -47,45 +47,33 @@ public static class FullBatch
     public static FullBatchResult Lbfgs<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        bool entered = network.EnterExclusive("FullBatch.Lbfgs");
-        try
-        {
-            (int iterations, bool converged) = Lbfgs(problem, problem.Start(), options);
-            return problem.Finish(iterations, converged);
-        }
-        finally
-        {
-            network.ExitExclusive(entered);
-        }
+        return Run(network, data, loss, options, "FullBatch.Lbfgs", Lbfgs);
     }
 
     /// <summary>Nonlinear conjugate gradients, Polak–Ribière+ (β = max(0, PR)), restarted every n steps or when not a descent direction.</summary>
     public static FullBatchResult ConjugateGradient<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        bool entered = network.EnterExclusive("FullBatch.ConjugateGradient");
-        try
-        {
-            (int iterations, bool converged) = ConjugateGradient(problem, problem.Start(), options);
-            return problem.Finish(iterations, converged);
-        }
-        finally
-        {
-            network.ExitExclusive(entered);
-        }
+        return Run(network, data, loss, options, "FullBatch.ConjugateGradient", ConjugateGradient);
     }
 
     /// <summary>Plain full-batch gradient descent θ ← θ − η·∇J, the baseline the other two are measured against.</summary>
     public static FullBatchResult GradientDescent<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        return Run(network, data, loss, options, "FullBatch.GradientDescent", GradientDescent);
+    }
+
+    // Validates, claims the network for the run (calls from other threads throw meanwhile), runs the method from the
+    // network's parameters and leaves the best point found in it.
+    private static FullBatchResult Run<T>(Network<T> network, DataSet<T> data, Loss loss, FullBatchOptions? options, string name,
+        Func<IObjective, double[], FullBatchOptions, (int Iterations, bool Converged)> method) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var problem = new Objective<T>(network, data, loss, options ??= new FullBatchOptions());
-        bool entered = network.EnterExclusive("FullBatch.GradientDescent");
+        bool entered = network.EnterExclusive(name);
         try
         {
-            (int iterations, bool converged) = GradientDescent(problem, problem.Start(), options);
+            (int iterations, bool converged) = method(problem, problem.Start(), options);
             return problem.Finish(iterations, converged);
         }
         finally
