@@ -218,7 +218,7 @@ public sealed class FullBatchOracleTests
         Recorded problem = Quadratic(a, b, budget: 200);
         var options = new FullBatchOptions { GradientTolerance = 1e-10, History = 10 };
         double[] x = new double[n];
-        (int iterations, bool converged) = method == "CG" ? FullBatch.ConjugateGradient(problem, x, options) : FullBatch.Lbfgs(problem, x, options);
+        (int iterations, bool converged) = RunMethod(method, problem, x, options);
         Assert.True(converged, $"{method} not converged after {problem.Points.Count} evaluations");
         AssertClose(expected, x, 1e-8);
         Assert.InRange(iterations, 1, problem.Points.Count - 1);
@@ -290,7 +290,7 @@ public sealed class FullBatchOracleTests
         {
             Recorded problem = Quadratic(new double[,] { { 1, 0 }, { 0, 1 } }, [0, 0], budget: 2);
             double[] x = [5, 1];
-            _ = method == "CG" ? FullBatch.ConjugateGradient(problem, x, new FullBatchOptions()) : FullBatch.Lbfgs(problem, x, new FullBatchOptions());
+            _ = RunMethod(method, problem, x, new FullBatchOptions());
             Assert.Equal([4.0, 0.8], problem.Points[1]);
         }
     }
@@ -305,12 +305,7 @@ public sealed class FullBatchOracleTests
             Recorded problem = Quadratic(new double[,] { { 2 } }, [0], budget: 50);
             double[] x = [0.5];
             var options = new FullBatchOptions { GradientTolerance = 0, LearningRate = 0.5 };
-            (int iterations, bool converged) = method switch
-            {
-                "L-BFGS" => FullBatch.Lbfgs(problem, x, options),
-                "CG" => FullBatch.ConjugateGradient(problem, x, options),
-                _ => FullBatch.GradientDescent(problem, x, options),
-            };
+            (int iterations, bool converged) = RunMethod(method, problem, x, options);
             Assert.Equal((1, true, 0.0), (iterations, converged, x[0]));
             Assert.Equal(method == "GD" ? [0.5, 0.0] : new[] { 0.5, -0.5, 0.0 }, problem.Steps);
         }
@@ -349,34 +344,27 @@ public sealed class FullBatchOracleTests
             Recorded exact = Quadratic(new double[,] { { 1, 0 }, { 0, 1 } }, [0, 0], budget: 100);
             double[] y = [0, 0];
             var zero = new FullBatchOptions { GradientTolerance = 0 };
-            Assert.Equal((0, true), method switch
-            {
-                "L-BFGS" => FullBatch.Lbfgs(exact, y, zero),
-                "CG" => FullBatch.ConjugateGradient(exact, y, zero),
-                _ => FullBatch.GradientDescent(exact, y, zero),
-            });
+            Assert.Equal((0, true), RunMethod(method, exact, y, zero));
             Assert.Single(exact.Points);
             // And where the gradient equals the tolerance: J = x² at 0.125, ∇J = 0.25.
             Recorded boundary = Quadratic(new double[,] { { 2 } }, [0], budget: 100);
             double[] z = [0.125];
             var quarter = new FullBatchOptions { GradientTolerance = 0.25 };
-            Assert.Equal((0, true), method switch
-            {
-                "L-BFGS" => FullBatch.Lbfgs(boundary, z, quarter),
-                "CG" => FullBatch.ConjugateGradient(boundary, z, quarter),
-                _ => FullBatch.GradientDescent(boundary, z, quarter),
-            });
+            Assert.Equal((0, true), RunMethod(method, boundary, z, quarter));
             Assert.Single(boundary.Points);
-            (int iterations, bool converged) = method switch
-            {
-                "L-BFGS" => FullBatch.Lbfgs(problem, x, options),
-                "CG" => FullBatch.ConjugateGradient(problem, x, options),
-                _ => FullBatch.GradientDescent(problem, x, options),
-            };
+            (int iterations, bool converged) = RunMethod(method, problem, x, options);
             Assert.Equal((0, true), (iterations, converged));
             Assert.Single(problem.Points);
         }
     }
+
+    /// <summary>Runs "L-BFGS", "CG" or (anything else) gradient descent from x.</summary>
+    private static (int Iterations, bool Converged) RunMethod(string method, Recorded problem, double[] x, FullBatchOptions options) => method switch
+    {
+        "L-BFGS" => FullBatch.Lbfgs(problem, x, options),
+        "CG" => FullBatch.ConjugateGradient(problem, x, options),
+        _ => FullBatch.GradientDescent(problem, x, options),
+    };
 
     private static void AssertClose(double[] expected, double[] actual, double tolerance = 1e-10)
     {
