@@ -57,6 +57,9 @@ public sealed class ImporterRefusalTests
         { "external data", "damaged.onnx: tensor 'dense0.weight' keeps its data in an external file, which is not supported." },
         { "external location", "damaged.onnx: tensor 'dense0.weight' keeps its data in an external file, which is not supported." },
         { "negative dims", "damaged.onnx: tensor 'dense0.bias' has an invalid shape [-9]." },
+        // 2²⁸ − 1 values is the largest shape read (its 8-byte doubles still fit an array); one more is refused.
+        { "largest dims", "damaged.onnx: tensor 'dense0.bias' has 36 raw bytes for 268435455 floats." },
+        { "too large dims", "damaged.onnx: tensor 'dense0.bias' has an invalid shape [268435456]." },
         { "raw bytes", "damaged.onnx: tensor 'dense0.bias' has 35 raw bytes for 9 floats." },
         { "double raw bytes", "damaged.onnx: tensor 'dense0.bias' has 70 raw bytes for 9 doubles." },
         { "value count", "damaged.onnx: tensor 'dense0.bias' holds 8 values for shape [9]." },
@@ -73,13 +76,19 @@ public sealed class ImporterRefusalTests
     [MemberData(nameof(Refusals))]
     public void DamagedModelsAreRefusedWithTheReason(string damage, string message)
     {
-        Model proto = Exported();
-        Damage(proto, damage);
-        OnnxImportException error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(proto.ToByteArray(), "damaged.onnx"));
+        OnnxImportException error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(Damaged(damage), "damaged.onnx"));
         Assert.Contains(message, error.Message);
         Assert.Contains("damaged.onnx", error.Message);
         // Unknown operators are listed only when there are some.
         Assert.Equal(damage == "unknown operator", error.Message.Contains("Operators the importer does not support", StringComparison.Ordinal));
+    }
+
+    /// <summary>The bytes of an export with one <paramref name="damage"/> from <see cref="Refusals"/>.</summary>
+    public static byte[] Damaged(string damage)
+    {
+        Model proto = Exported();
+        Damage(proto, damage);
+        return proto.ToByteArray();
     }
 
     // A Gemm becomes a MatMul without bias; its weight keeps Gemm's (out × in) layout until the caller changes it.
@@ -190,6 +199,12 @@ public sealed class ImporterRefusalTests
                 break;
             case "negative dims":
                 Initializer(proto, "dense0.bias").Dims[0] = -9;
+                break;
+            case "largest dims":
+                Initializer(proto, "dense0.bias").Dims[0] = int.MaxValue / 8;
+                break;
+            case "too large dims":
+                Initializer(proto, "dense0.bias").Dims[0] = int.MaxValue / 8 + 1;
                 break;
             case "raw bytes":
             {
