@@ -247,6 +247,26 @@ public sealed class LineSearchOracleTests
         Assert.True(Math.Abs(slope) <= 0.5);
     }
 
+    [Fact]
+    public void AZoomTrialBelowTheLowEndButShortOfSufficientDecreaseShrinksTheBracket()
+    {
+        // φ(0) = 0 with φ'(0) = −1, φ(1) = 1: [0, 1] brackets. Inside, a flat shelf at −10⁻⁶ with a reported slope of 0.
+        // A trial on the shelf is lower than the low end but short of sufficient decrease (−10⁻⁴·α) until α < 0.01,
+        // so the zoom must keep shrinking towards 0 and accept only a step that meets both conditions.
+        Recorded problem = new((x, g) =>
+        {
+            double a = x[0];
+            g[0] = a <= 0 ? -1 : a >= 1 ? 2 : 0;
+            return a <= 0 ? 0 : a >= 1 ? 1 : -1e-6;
+        });
+        (bool found, double alpha, double f, _) = Search(problem, 1, 0.9);
+        Assert.True(found);
+        Assert.Equal(-1e-6, f);
+        Assert.InRange(alpha, 1e-12, 0.01);
+        Assert.True(f <= 1e-4 * alpha * -1);
+        Assert.True(problem.Points.Count > 2);
+    }
+
     /// <summary>One trial at α = 1, then the zoom's thirty.</summary>
     internal const int LyingGradientTrials = 31;
 
