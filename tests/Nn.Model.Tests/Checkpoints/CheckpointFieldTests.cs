@@ -45,6 +45,16 @@ public sealed class CheckpointFieldTests
         public bool Reseal { get; init; } = true;
         public bool Empty { get; init; }
         public int? WrittenClasses { get; init; }
+        // Forged lengths and counts of the fields after the summary; the bytes written stay those of the valid file.
+        public int? ProvenanceLength { get; init; }
+        public int? ScalerFeatures { get; init; }
+        public int? ClassNameLength { get; init; }
+        public int? OptimizerNameLength { get; init; }
+        public int? HyperparameterCount { get; init; }
+        public int? LossNameLength { get; init; }
+        public int? HistoryCount { get; init; }
+        public float[]? FirstMoment { get; init; }
+        public float[]? BestWeights { get; init; }
 
         public byte[] Bytes()
         {
@@ -62,7 +72,7 @@ public sealed class CheckpointFieldTests
                     foreach (float v in values) w.Write(v);
                 }
                 Str(Summary, SummaryLength);
-                Str("Nn test writer"u8.ToArray());
+                Str("Nn test writer"u8.ToArray(), ProvenanceLength);
                 w.Write(Blocks);
                 for (int b = 0; b < Math.Min(Blocks, 1); b++)   // a forged count larger than one still writes one block
                 {
@@ -72,19 +82,19 @@ public sealed class CheckpointFieldTests
                     w.Write(0.0);
                 }
                 w.Write(ScalingKind);
-                w.Write(Inputs);   // one scale and one shift per input: 1, 0.5, 1, 0.5 … and 0, −1, 0, −1 …
+                w.Write(ScalerFeatures ?? Inputs);   // one scale and one shift per input: 1, 0.5, 1, 0.5 … and 0, −1, 0, −1 …
                 for (int f = 0; f < Inputs; f++) w.Write(f % 2 == 0 ? 1.0 : 0.5);
                 for (int f = 0; f < Inputs; f++) w.Write(f % 2 == 0 ? 0.0 : -1.0);
                 w.Write(ClassCount);
-                for (int c = 0; c < (WrittenClasses ?? Math.Max(0, ClassCount)); c++) Str(Encoding.UTF8.GetBytes($"class{c}"));
+                for (int c = 0; c < (WrittenClasses ?? Math.Max(0, ClassCount)); c++) Str(Encoding.UTF8.GetBytes($"class{c}"), c == 0 ? ClassNameLength : null);
                 w.Write(ParameterCount);
                 foreach (float p in Parameters) w.Write(p);
                 if ((Flags & 1) != 0)
                 {
-                    Str(Encoding.UTF8.GetBytes(Optimizer));
-                    w.Write(4);
+                    Str(Encoding.UTF8.GetBytes(Optimizer), OptimizerNameLength);
+                    w.Write(HyperparameterCount ?? 4);
                     foreach (double v in new[] { 0.001, 0.9, 0.999, 1e-8 }) w.Write(v);
-                    Str("CategoricalCrossEntropy"u8.ToArray());
+                    Str("CategoricalCrossEntropy"u8.ToArray(), LossNameLength);
                     w.Write(L2);
                     w.Write(7);             // seed
                     w.Write(Batch);
@@ -95,9 +105,9 @@ public sealed class CheckpointFieldTests
                     w.Write(SinceBest);
                     w.Write(BestEpoch);
                     w.Write(Moments);
-                    for (int m = 0; m < Moments; m++) Slab([1, 2, 3, 4, 5, 6]);
-                    Slab([6, 5, 4, 3, 2, 1]);
-                    w.Write(1);             // one history record
+                    for (int m = 0; m < Moments; m++) Slab(m == 0 && FirstMoment is not null ? FirstMoment : [1, 2, 3, 4, 5, 6]);
+                    Slab(BestWeights ?? [6, 5, 4, 3, 2, 1]);
+                    w.Write(HistoryCount ?? 1);             // one history record
                     w.Write(1);
                     w.Write(0.7); w.Write(Accuracy); w.Write(double.NaN); w.Write(double.NaN); w.Write(0.001); w.Write(2.5);
                     w.Write(Ticks);
@@ -191,6 +201,16 @@ public sealed class CheckpointFieldTests
         { "class names exactly", "its class name claims 48768 bytes at offset 141" },
         { "big layer", "its architecture 100000-2 (Softmax) needs 200002 parameters but only" },
         { "empty payload", "it ends early: 4 bytes needed at offset 20, 0 left" },
+        // Each length and count is named in its refusal (the offsets are where the field starts).
+        { "long provenance", "its provenance claims 70000 bytes at offset 31" },
+        { "scaler features", "its scaler feature count 1000000 at offset 71 does not fit in the" },
+        { "long class name", "its class name claims 70000 bytes at offset 111" },
+        { "long optimizer name", "its optimizer name claims 70000 bytes at offset " },
+        { "hyperparameter count", "its optimizer hyperparameter count 1000000 at offset " },
+        { "long loss name", "its loss name claims 70000 bytes at offset " },
+        { "history count", "its history record count 1000000 at offset " },
+        { "short moment", "it stores 5 values of optimizer moment 1 where the architecture needs 6" },
+        { "long best weights", "it stores 7 values of best weights where the architecture needs 6" },
     };
 
     [Theory]
@@ -245,6 +265,15 @@ public sealed class CheckpointFieldTests
             "class names just over" => new File { ClassCount = 13, Flags = 0, WrittenClasses = 2 },
             "class names exactly" => new File { ClassCount = 12, Flags = 0, WrittenClasses = 2 },
             "empty payload" => new File { Empty = true },
+            "long provenance" => new File { ProvenanceLength = 70_000 },
+            "scaler features" => new File { ScalerFeatures = 1_000_000 },
+            "long class name" => new File { ClassNameLength = 70_000 },
+            "long optimizer name" => new File { OptimizerNameLength = 70_000 },
+            "hyperparameter count" => new File { HyperparameterCount = 1_000_000 },
+            "long loss name" => new File { LossNameLength = 70_000 },
+            "history count" => new File { HistoryCount = 1_000_000 },
+            "short moment" => new File { FirstMoment = [1, 2, 3, 4, 5] },
+            "long best weights" => new File { BestWeights = [1, 2, 3, 4, 5, 6, 7] },
             _ => throw new ArgumentException(forgery),
         };
 
@@ -289,6 +318,17 @@ public sealed class CheckpointFieldTests
             Assert.Equal(state.Epochs, loaded!.Epochs);
             Assert.Equal(1, loaded.BestEpoch);
         }
+    }
+
+    [Fact]
+    public void AModelWithoutASummaryIsDescribedByTheEnginesProvenance()
+    {
+        // The encoder writes which engine version saved the file and when (UTC); a model without a summary shows that.
+        using var model = new TrainedModel<float>(new Network<float>(new Sequential(new Dense(2, 2), new Softmax()), new NetworkOptions { Seed = 1 }));
+        Assert.Equal("", model.Summary);
+        using TrainedModel<float> back = Checkpoint.Load<float>(Checkpoint.ToBytes(model), "provenance").Model;
+        string version = typeof(Checkpoint).Assembly.GetName().Version!.ToString(3);
+        Assert.Matches($"^Nn {System.Text.RegularExpressions.Regex.Escape(version)}, saved 20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$", back.Summary);
     }
 
     [Fact]
