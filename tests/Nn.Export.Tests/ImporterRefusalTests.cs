@@ -369,6 +369,16 @@ public sealed class ImporterRefusalTests
         Model other = OnnxExporter.Build(untitled);
         Assert.DoesNotContain(other.MetadataProps, p => p.Key == "nn.training");   // no summary, no entry
         Assert.Equal(["dense0", "dense0_tanh", "dense1", "dense1_sigmoid", "dense2", "dense2_leakyrelu"], other.Graph.Node.Select(n => n.Name));
+        // Every node's inputs and output, and the step's comparison and cast, by name.
+        Assert.Equal(["scaler_mul: input, scaler.scale → scaled.mul", "scaler_add: scaled.mul, scaler.shift → scaled",
+            "dense0: scaled, dense0.weight, dense0.bias → dense0.z", "dense0_relu: dense0.z → dense0.a"],
+            proto.Graph.Node.Take(4).Select(n => $"{n.Name}: {string.Join(", ", n.Input)} → {n.Output.Single()}"));
+        using var stepped = new TrainedModel<float>(new Network<float>(new Sequential(new Dense(2, 2), new Step(), new Dense(2, 1))));
+        Model step = OnnxExporter.Build(stepped);
+        Assert.Equal(["dense0: input, dense0.weight, dense0.bias → dense0.z", "dense0_step_compare: dense0.z, dense0.zero → dense0.positive",
+            "dense0_step_cast: dense0.positive → dense0.a", "dense1: dense0.a, dense1.weight, dense1.bias → output"],
+            step.Graph.Node.Select(n => $"{n.Name}: {string.Join(", ", n.Input)} → {n.Output.Single()}"));
+        Assert.Contains(step.Graph.Initializer, t => t.Name == "dense0.zero");
         Assert.Throws<ArgumentNullException>(() => OnnxExporter.Build<float>(null!));
         Assert.Throws<ArgumentNullException>(() => OnnxExporter.Export(untitled, null!));
     }
