@@ -22,12 +22,7 @@ internal static unsafe class ThinColumnKernel<T, TVector> where T : unmanaged, I
     public static void Multiply(Transpose transB, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T* c, int ldc)
     {
         int w = TVector.Count;
-        if (t_packed is null || t_packed.Length < (long)k * w)
-        {
-            t_packed?.Dispose();
-            t_packed = new AlignedBuffer<T>(k * w);
-        }
-        T* packed = t_packed.Pointer;
+        T* packed = ScratchBuffer.Ensure(ref t_packed, (long)k * w);
         // packed[p·W + j] = alpha · op(B)[p, j], zero beyond n.
         for (int p = 0; p < k; p++)
         {

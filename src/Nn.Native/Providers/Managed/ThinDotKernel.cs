@@ -31,12 +31,7 @@ internal static unsafe class ThinDotKernel<T, TVector> where T : unmanaged, IFlo
         int blocks = (n + Columns - 1) / Columns;
         // B's rows copied to a contiguous, aligned slab padded with zero rows to whole blocks of five.
         long size = (long)blocks * Columns * k;
-        if (t_packed is null || t_packed.Length < size)
-        {
-            t_packed?.Dispose();
-            t_packed = new AlignedBuffer<T>(checked((int)size));
-        }
-        T* packed = t_packed.Pointer;
+        T* packed = ScratchBuffer.Ensure(ref t_packed, size);
         for (int j = 0; j < blocks * Columns; j++)
         {
             T* row = packed + (long)j * k;

@@ -27,12 +27,7 @@ internal static unsafe class ThinRowKernel<T, TVector> where T : unmanaged, IFlo
         int slice = Math.Max(16, SliceBytes / (sizeof(T) * Math.Max(1, n)));
         int groups = (m + Rows - 1) / Rows;
         long packedLength = (long)groups * slice * Rows;
-        if (t_packed is null || t_packed.Length < packedLength)
-        {
-            t_packed?.Dispose();
-            t_packed = new AlignedBuffer<T>(checked((int)packedLength));
-        }
-        T* packed = t_packed.Pointer;
+        T* packed = ScratchBuffer.Ensure(ref t_packed, packedLength);
         for (int p0 = 0; p0 < k; p0 += slice)
         {
             int depth = Math.Min(slice, k - p0);

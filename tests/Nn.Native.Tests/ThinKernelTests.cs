@@ -1,0 +1,96 @@
+using Nn.Native.Memory;
+using Nn.Native.Providers.Managed;
+using Xunit;
+using static Nn.Native.Transpose;
+
+namespace Nn.Native.Tests;
+
+/// <summary>
+/// Which shapes each thin kernel takes (a wrong boundary would not change a result, only send a shape to a slower
+/// kernel, so the GEMM tests cannot see it), and the per-thread packing buffers they share.
+/// </summary>
+public sealed class ThinKernelTests
+{
+    [Fact]
+    public void TheDotKernelTakesNoMoreThanOneVectorOfColumnsAtLeastOneOfDepthAndABatchOfRows()
+    {
+        // 16 floats or 8 doubles in a 512-bit vector; up to 2,048 rows; only A·Bᵀ.
+        Assert.True(ThinDotKernel<float, Panel512<float>>.Applies(None, Transposed, 2048, 16, 16));
+        Assert.False(ThinDotKernel<float, Panel512<float>>.Applies(None, Transposed, 2049, 16, 16));
+        Assert.False(ThinDotKernel<float, Panel512<float>>.Applies(None, Transposed, 2048, 17, 16));
+        Assert.False(ThinDotKernel<float, Panel512<float>>.Applies(None, Transposed, 2048, 16, 15));
+        Assert.True(ThinDotKernel<float, Panel512<float>>.Applies(None, Transposed, 1, 1, 784));
+        Assert.True(ThinDotKernel<double, Panel512<double>>.Applies(None, Transposed, 500, 8, 8));
+        Assert.False(ThinDotKernel<double, Panel512<double>>.Applies(None, Transposed, 500, 9, 8));
+        Assert.False(ThinDotKernel<double, Panel512<double>>.Applies(None, Transposed, 500, 8, 7));
+        Assert.True(ThinDotKernel<float, Panel256<float>>.Applies(None, Transposed, 10, 8, 8));
+        Assert.False(ThinDotKernel<float, Panel256<float>>.Applies(None, Transposed, 10, 9, 8));
+        foreach ((Transpose a, Transpose b) in new[] { (None, None), (Transposed, None), (Transposed, Transposed) })
+        {
+            Assert.False(ThinDotKernel<float, Panel512<float>>.Applies(a, b, 10, 10, 784));
+        }
+    }
+
+    [Fact]
+    public void TheRowKernelTakesUpToTwelveRowsOfAᵀTimesAtLeastOneVectorOfColumns()
+    {
+        Assert.True(ThinRowKernel<float, Panel512<float>>.Applies(Transposed, None, 12, 16));
+        Assert.False(ThinRowKernel<float, Panel512<float>>.Applies(Transposed, None, 13, 16));
+        Assert.False(ThinRowKernel<float, Panel512<float>>.Applies(Transposed, None, 12, 15));
+        Assert.True(ThinRowKernel<double, Panel512<double>>.Applies(Transposed, None, 1, 8));
+        Assert.False(ThinRowKernel<double, Panel512<double>>.Applies(Transposed, None, 1, 7));
+        foreach ((Transpose a, Transpose b) in new[] { (None, None), (None, Transposed), (Transposed, Transposed) })
+        {
+            Assert.False(ThinRowKernel<float, Panel512<float>>.Applies(a, b, 10, 784));
+        }
+    }
+
+    [Fact]
+    public void TheColumnKernelTakesAnUntransposedAWithUpToOneVectorOfColumns()
+    {
+        Assert.True(ThinColumnKernel<float, Panel512<float>>.Applies(None, 16));
+        Assert.False(ThinColumnKernel<float, Panel512<float>>.Applies(None, 17));
+        Assert.False(ThinColumnKernel<float, Panel512<float>>.Applies(Transposed, 1));
+        Assert.True(ThinColumnKernel<double, Panel256<double>>.Applies(None, 4));
+        Assert.False(ThinColumnKernel<double, Panel256<double>>.Applies(None, 5));
+    }
+}
+
+/// <summary>The packing buffers, with the native memory counters, which no other test may move meanwhile.</summary>
+[CollectionDefinition(nameof(NativeMemoryCounters), DisableParallelization = true)]
+public sealed class NativeMemoryCounters;
+
+[Collection(nameof(NativeMemoryCounters))]
+public sealed unsafe class ScratchBufferTests
+{
+    [Fact]
+    public void ABufferIsKeptWhileLargeEnoughAndReplacedAtOnceWhenNot()
+    {
+        AlignedBuffer<float>? buffer = null;
+        SettleFinalizers();
+        long blocks = NativeMemoryStatistics.LiveBlocks;
+        float* first = ScratchBuffer.Ensure(ref buffer, 100);
+        Assert.Equal(100, buffer!.Length);
+        Assert.Equal(blocks + 1, NativeMemoryStatistics.LiveBlocks);
+        AlignedBuffer<float> kept = buffer;
+        Assert.True(first == ScratchBuffer.Ensure(ref buffer, 100));    // the same length, or less, keeps the buffer
+        Assert.True(first == ScratchBuffer.Ensure(ref buffer, 1));
+        Assert.Same(kept, buffer);
+        ScratchBuffer.Ensure(ref buffer, 101);
+        Assert.Equal(101, buffer!.Length);
+        Assert.True(kept.IsDisposed);                                   // freed now, not by a finalizer later
+        Assert.Equal(blocks + 1, NativeMemoryStatistics.LiveBlocks);
+        Assert.Throws<OverflowException>(() => ScratchBuffer.Ensure(ref buffer, int.MaxValue + 1L));
+        Assert.Equal(101, buffer.Length);                               // a refused size leaves the buffer in place
+        Assert.False(buffer.IsDisposed);
+        buffer.Dispose();
+        Assert.Equal(blocks, NativeMemoryStatistics.LiveBlocks);
+    }
+
+    private static void SettleFinalizers()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+}
