@@ -4,7 +4,8 @@
 #   tests/mutation.sh Checkpoints "FullyQualifiedName~Checkpoint" main       only the files changed since a commit (--since)
 #   tests/mutation.sh Nn.Export:Onnx ""                                      a folder of another project, all its tests
 #   tests/mutation.sh "Training/*.cs" "FullyQualifiedName~Trainer"           only the files directly in a folder
-#   NN_GEMM_SAMPLED=1 NN_MUTATION_TIMEOUT_MS=4000 tests/mutation.sh Nn.Native:Providers/Managed "…"   the GEMM, with a sampled case list
+#   NN_GEMM_SAMPLED=1 tests/mutation.sh "Nn.Native:Providers/Managed,!Providers/Managed/SparseRowKernel.cs" "…"   the GEMM, sampled cases
+# NN_MUTATION_TIMEOUT_MS (extra time a mutant gets, default 15000) and NN_MUTATION_CONCURRENCY (test sessions, default 2).
 # Too slow for CI: rerun it for the folders a change touches and update tests/MUTATION.md. The HTML and JSON reports
 # land in tests/<project>.Tests/StrykerOutput/; tests/mutation_survivors.py lists what survived.
 set -euo pipefail
@@ -33,7 +34,7 @@ pattern=$(IFS=','; echo "${patterns[*]}")
 cd "$(dirname "$0")/${NN_MUTATION_TESTS:-$project.Tests}"
 config=$(mktemp --suffix .json)
 cat > "$config" <<JSON
-{ "stryker-config": { "project": "${project}.csproj", "test-runner": "mtp", "coverage-analysis": "off", "concurrency": 2, "additional-timeout": ${NN_MUTATION_TIMEOUT_MS:-15000},
+{ "stryker-config": { "project": "${project}.csproj", "test-runner": "mtp", "coverage-analysis": "off", "concurrency": ${NN_MUTATION_CONCURRENCY:-2}, "additional-timeout": ${NN_MUTATION_TIMEOUT_MS:-15000},
   "mutate": [ ${pattern} ], "reporters": [ "json", "html", "progress" ] } }
 JSON
 dotnet tool restore >/dev/null
