@@ -68,7 +68,8 @@ public sealed class ImporterRefusalTests
         { "wrong graph output", "the chain ends at 'output' but the graph output is 'elsewhere'" },
         { "no dense layer", "the graph has no Gemm or MatMul layer" },
         { "add not after mul", "'scaler_add' (Add) does not follow the preprocessing Mul" },
-        { "unknown operator", "Operators the importer does not support: 'dense1' (Conv)" },
+        { "unknown operator", "damaged.onnx is not an MLP the engine can represent: node 'dense1' (Conv) is not part of a dense MLP the engine " +
+            "can represent. Operators the importer does not support: 'dense1' (Conv)." },
         { "compare with 0.5", "(GreaterOrEqual) compares with something other than 0" },
     };
 
@@ -401,5 +402,7 @@ public sealed class ImporterRefusalTests
         {
             File.Delete(garbage);
         }
+        OnnxImportException unreadable = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>([0xff, 0xff, 0xff, 0xff, 0x0f], "garbage.onnx"));
+        Assert.StartsWith("garbage.onnx is not a valid ONNX (protobuf) file: ", unreadable.Message);
     }
 }
