@@ -14,6 +14,9 @@ internal static class GemmSweep
     // cores would steal the second core from whichever provider is measured next.
     public static int Run(string[] args)
     {
+        // --shapes TEXT keeps the shapes whose name contains TEXT; --threads N runs one thread count.
+        string? only = Option(ref args, "--shapes");
+        int[] threadCounts = Option(ref args, "--threads") is { } t ? [int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)] : [1, 2];
         BlasProviderKind[] kinds = args.Length > 1
             ? args.Skip(1).Select(name => Blas.ParseKind(name) ?? throw new ArgumentException($"Unknown provider '{name}'.")).ToArray()
             : [BlasProviderKind.OpenBlas, BlasProviderKind.Mkl, BlasProviderKind.Managed];
@@ -45,11 +48,12 @@ internal static class GemmSweep
         {
             BlasProvider? provider = Blas.TryLoad(kind, out _);
             if (provider is null) continue;
-            foreach (int threads in new[] { 1, 2 })
+            foreach (int threads in threadCounts)
             {
                 provider.Threads = threads;
                 foreach (var s in shapes)
                 {
+                    if (only is not null && !s.Name.Contains(only, StringComparison.Ordinal)) continue;
                     int lda = s.A == Transpose.None ? s.K : s.M, ldb = s.B == Transpose.None ? s.N : s.K;
                     void Call() => provider.Gemm(s.A, s.B, s.M, s.N, s.K, 1f, a.Span, lda, b.Span, ldb, 0f, c.Span, s.N);
                     double flops = 2.0 * s.M * s.N * s.K;
@@ -71,6 +75,17 @@ internal static class GemmSweep
             }
         }
         return 0;
+    }
+
+    // Removes "--name value" from args and returns the value (null when absent).
+    private static string? Option(ref string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        if (at < 0) return null;
+        if (at + 1 >= args.Length) throw new ArgumentException($"{name} needs a value.");
+        string value = args[at + 1];
+        args = [.. args[..at], .. args[(at + 2)..]];
+        return value;
     }
 
     private static AlignedBuffer<float> Filled(int length)

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Nn.Bench -- --filter '*'            all BenchmarkDotNet suites
 // dotnet run -c Release --project bench/Nn.Bench -- --filter '*Gemm*'       one suite
 // dotnet run -c Release --project bench/Nn.Bench -- load-fashion-mnist       parse time and peak memory of the IDX loader
-// dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider]    quick sgemm table (stopwatch medians), one provider per process
+// dotnet run -c Release --project bench/Nn.Bench -- gemm-sweep [provider] [--shapes TEXT] [--threads N]    quick sgemm table (stopwatch medians), one provider per process
 // dotnet run -c Release --project bench/Nn.Bench -- serve-load [seconds]     nn serve in a child process, load from this one (and wrk if installed)
 // dotnet run -c Release --project bench/Nn.Bench -- soak [cycles]            resident memory over network/predictor create/dispose cycles
 // dotnet run -c Release --project bench/Nn.Bench -- limits                    FMA peak and read bandwidth on 1 and 2 threads
