@@ -1,5 +1,6 @@
 using Nn.Native.Memory;
 using Nn.Native.Providers.Managed;
+using Nn.Testing;
 using Xunit;
 using static Nn.Native.Transpose;
 
@@ -57,9 +58,6 @@ public sealed class ThinKernelTests
 }
 
 /// <summary>The packing buffers, with the native memory counters, which no other test may move meanwhile.</summary>
-[CollectionDefinition(nameof(NativeMemoryCounters), DisableParallelization = true)]
-public sealed class NativeMemoryCounters;
-
 [Collection(nameof(NativeMemoryCounters))]
 public sealed unsafe class ScratchBufferTests
 {
@@ -67,7 +65,7 @@ public sealed unsafe class ScratchBufferTests
     public void ABufferIsKeptWhileLargeEnoughAndReplacedAtOnceWhenNot()
     {
         AlignedBuffer<float>? buffer = null;
-        SettleFinalizers();
+        NativeMemoryCounters.SettleFinalizers();
         long blocks = NativeMemoryStatistics.LiveBlocks;
         float* first = ScratchBuffer.Ensure(ref buffer, 100);
         Assert.Equal(100, buffer!.Length);
@@ -85,12 +83,5 @@ public sealed unsafe class ScratchBufferTests
         Assert.False(buffer.IsDisposed);
         buffer.Dispose();
         Assert.Equal(blocks, NativeMemoryStatistics.LiveBlocks);
-    }
-
-    private static void SettleFinalizers()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
     }
 }

@@ -1,12 +1,9 @@
 using Nn.Checkpoints;
 using Nn.Native.Memory;
+using Nn.Testing;
 using Xunit;
 
 namespace Nn.Model.Tests.Checkpoints;
-
-/// <summary>Tests that read the process-wide native memory counters run alone, so no other test allocates meanwhile.</summary>
-[CollectionDefinition(nameof(NativeMemoryCounters), DisableParallelization = true)]
-public sealed class NativeMemoryCounters;
 
 /// <summary>A refused checkpoint frees what the reader had allocated before it found the problem.</summary>
 [Collection(nameof(NativeMemoryCounters))]
@@ -20,7 +17,7 @@ public sealed class CheckpointLeakTests
         if (forgery == "short") bytes = bytes[..40];
         // Blocks as well as bytes: the model's input buffer used to be an empty block made by its constructor, and a
         // refused file left it to the finalizer.
-        SettleFinalizers();
+        NativeMemoryCounters.SettleFinalizers();
         long blocks = NativeMemoryStatistics.LiveBlocks, live = NativeMemoryStatistics.LiveBytes;
         // The network (and for training forgeries the optimizer moments) exist by the time most of these are found.
         Assert.Contains(message, Assert.Throws<CheckpointException>(() => Checkpoint.Load<float>(bytes, "forged.nnck")).Message);
@@ -34,7 +31,7 @@ public sealed class CheckpointLeakTests
         File.WriteAllBytes(path, new CheckpointFieldTests.File().Bytes());
         try
         {
-            SettleFinalizers();
+            NativeMemoryCounters.SettleFinalizers();
             long blocks = NativeMemoryStatistics.LiveBlocks;
             using (TrainedModel<float> model = Checkpoint.LoadModel<float>(path))
             {
@@ -46,14 +43,5 @@ public sealed class CheckpointLeakTests
         {
             File.Delete(path);
         }
-    }
-
-    // Buffers that earlier tests dropped without Dispose are freed by their finalizers whenever a GC runs; let those
-    // run now, so that the counters move only with what the load does.
-    private static void SettleFinalizers()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
     }
 }
