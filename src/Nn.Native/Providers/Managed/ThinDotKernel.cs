@@ -90,24 +90,17 @@ internal static unsafe class ThinDotKernel<T, TVector> where T : unmanaged, IFlo
         }
     }
 
-    // c[j] += alpha·(Σ lanes of s_j + the scalar tail of k) for the block's valid columns. One call per accumulator
-    // rather than a loop that picks s_j: the JIT compiled that loop's switch to a jump table and register copies, and
-    // the ten reductions of a block, which it serialised, cost as much as the block's dot products.
+    // c[j] += alpha·(Σ lanes of s_j + the scalar tail of k) for the block's valid columns.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish(T* c, int count, T alpha, T* a, T* b, int k, int whole, TVector s0, TVector s1, TVector s2, TVector s3, TVector s4)
     {
-        AddDot(c, alpha, s0, a, b, k, whole);
-        if (count > 1) AddDot(c + 1, alpha, s1, a, b + k, k, whole);
-        if (count > 2) AddDot(c + 2, alpha, s2, a, b + 2 * (long)k, k, whole);
-        if (count > 3) AddDot(c + 3, alpha, s3, a, b + 3 * (long)k, k, whole);
-        if (count > 4) AddDot(c + 4, alpha, s4, a, b + 4 * (long)k, k, whole);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddDot(T* c, T alpha, TVector s, T* a, T* b, int k, int whole)
-    {
-        T sum = TVector.Sum(s);
-        for (int p = whole; p < k; p++) sum += a[p] * b[p];
-        *c += alpha * sum;
+        for (int j = 0; j < count; j++)
+        {
+            TVector s = j switch { 0 => s0, 1 => s1, 2 => s2, 3 => s3, _ => s4 };
+            T sum = TVector.Sum(s);
+            T* bj = b + (long)j * k;
+            for (int p = whole; p < k; p++) sum += a[p] * bj[p];
+            c[j] += alpha * sum;
+        }
     }
 }
