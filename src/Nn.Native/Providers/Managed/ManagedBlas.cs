@@ -11,9 +11,12 @@ namespace Nn.Native.Providers.Managed;
 internal sealed unsafe class ManagedBlas : BlasProvider
 {
     // Below this many multiply-adds, waking workers costs more than it saves.
-    private const long ParallelThreshold = 64L * 64 * 64;
+    internal const long ParallelThreshold = 64L * 64 * 64;
 
     private WorkerPool _pool;
+
+    /// <summary>The pool in use now; replaced (and the old one stopped) when <see cref="Threads"/> changes.</summary>
+    internal WorkerPool Pool => _pool;
 
     public ManagedBlas(int threads)
     {
@@ -57,47 +60,65 @@ internal sealed unsafe class ManagedBlas : BlasProvider
     private void Run<T>(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (m == 1 && k > 0 && transA == Transpose.None)
-        {
-            ManagedGemv<T>.RowTimesMatrix(transB, n, k, alpha, a, b, ldb, beta, c);
-            return;
-        }
         WorkerPool pool = _pool;
-        if (pool.Parallelism > 1 && (long)m * n * k >= ParallelThreshold)
+        switch (Choose(transA, m, n, k, pool.Parallelism))
         {
-            var job = new Job<T>
-            {
-                TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, A = a, Lda = lda,
-                B = b, Ldb = ldb, Beta = beta, C = c, Ldc = ldc, Parts = pool.Parallelism,
-            };
-            if (pool.TryRun(&RunPart<T>, (IntPtr)Unsafe.AsPointer(ref job)))
-            {
+            case Route.RowTimesMatrix:
+                ManagedGemv<T>.RowTimesMatrix(transB, n, k, alpha, a, b, ldb, beta, c);
                 return;
-            }
+            case Route.Parallel:
+                var job = new Job<T>
+                {
+                    TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, A = a, Lda = lda,
+                    B = b, Ldb = ldb, Beta = beta, C = c, Ldc = ldc, Parts = pool.Parallelism,
+                };
+                if (pool.TryRun(&RunPart<T>, (IntPtr)Unsafe.AsPointer(ref job)))
+                {
+                    return;
+                }
+                break; // another caller holds the pool: this one runs serially
         }
         ManagedGemmKernel<T>.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
+
+    /// <summary>How a product runs: a single row of A as a vector-matrix product, split across the pool, or serially.</summary>
+    internal enum Route { RowTimesMatrix, Parallel, Serial }
+
+    internal static Route Choose(Transpose transA, int m, int n, int k, int parallelism) =>
+        m == 1 && k > 0 && transA == Transpose.None ? Route.RowTimesMatrix
+        : parallelism > 1 && (long)m * n * k >= ParallelThreshold ? Route.Parallel
+        : Route.Serial;
 
     // Rows each part needs before a row split beats a column split. Measured on the training shapes with two threads
     // (gemm-parts): row halves of X·Wᵀ (128×256×784) ran in 400 µs against 490-510 µs for column halves, and of δᵀ·X
     // (256×784×128) in 290-310 against 340-355, although each part then packs all of op(B).
     private const int RowsPerPart = 48;
 
-    // Part `part` of `Parts` computes its own block of C's rows (or columns, when C is too short to split) as an independent GEMM.
+    /// <summary>
+    /// The block of C that part <paramref name="part"/> of <paramref name="parts"/> computes: rows, or columns when C
+    /// has too few rows to split, in whole granules (6 rows, the micro-kernel's height; two vectors of columns, its
+    /// width) so that only the last block has a ragged edge. The blocks tile C exactly; some may be empty.
+    /// </summary>
+    internal static (bool SplitColumns, int First, int Count) Part(int m, int n, int parts, int part, int columnGranule)
+    {
+        bool splitColumns = m < RowsPerPart * parts && n > m;
+        int extent = splitColumns ? n : m;
+        int granule = splitColumns ? columnGranule : 6;
+        int granules = (extent + granule - 1) / granule;
+        int first = (int)((long)granules * part / parts) * granule;
+        int last = Math.Min(extent, (int)((long)granules * (part + 1) / parts) * granule);
+        return (splitColumns, first, Math.Max(0, last - first));
+    }
+
+    // Part `part` of `Parts` computes its own block of C as an independent GEMM.
     private static void RunPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>((void*)context);
-        bool splitColumns = job.M < RowsPerPart * job.Parts && job.N > job.M;
-        int extent = splitColumns ? job.N : job.M;
-        int granule = splitColumns ? ManagedGemmKernel<T>.ColumnGranule : 6;
-        int granules = (extent + granule - 1) / granule;
-        int first = (int)((long)granules * part / job.Parts) * granule;
-        int last = Math.Min(extent, (int)((long)granules * (part + 1) / job.Parts) * granule);
-        if (first >= last)
+        (bool splitColumns, int first, int count) = Part(job.M, job.N, job.Parts, part, ManagedGemmKernel<T>.ColumnGranule);
+        if (count == 0)
         {
             return;
         }
-        int count = last - first;
         if (splitColumns)
         {
             T* b = job.TransB == Transpose.None ? job.B + first : job.B + first * (long)job.Ldb;

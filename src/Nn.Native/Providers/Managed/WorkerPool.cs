@@ -36,6 +36,9 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>True once <see cref="Dispose"/> has stopped the workers.</summary>
+    public bool IsDisposed => _stopping;
+
     /// <summary>Total parallelism: the workers plus the calling thread.</summary>
     public int Parallelism => _threads.Length + 1;
 

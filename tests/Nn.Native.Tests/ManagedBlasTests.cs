@@ -1,0 +1,111 @@
+using System.Runtime.Intrinsics;
+using Nn.Native.Providers.Managed;
+using Xunit;
+using static Nn.Native.Providers.Managed.ManagedBlas;
+using static Nn.Native.Transpose;
+
+namespace Nn.Native.Tests;
+
+/// <summary>
+/// The managed provider's routing (which path a shape takes, how a product is split across threads) and its thread
+/// setting. A wrong route or split that still covers C gives the same numbers, so the GEMM cases cannot see it.
+/// </summary>
+public sealed class ManagedBlasTests
+{
+    [Fact]
+    public void ASingleUntransposedRowWithDepthIsAVectorMatrixProduct()
+    {
+        Assert.Equal(Route.RowTimesMatrix, Choose(None, 1, 300, 784, 2));
+        Assert.Equal(Route.RowTimesMatrix, Choose(None, 1, 1, 1, 1));
+        Assert.Equal(Route.Serial, Choose(Transposed, 1, 300, 784, 2)); // a row of Aᵀ is a strided column of A
+        Assert.Equal(Route.Serial, Choose(None, 1, 300, 0, 2));         // nothing to multiply: only β·C
+        Assert.Equal(Route.Serial, Choose(None, 2, 300, 784, 1));
+    }
+
+    [Fact]
+    public void ProductsFromSixtyFourCubedMultiplyAddsRunInParallelWhenThereIsMoreThanOneThread()
+    {
+        Assert.Equal(ParallelThreshold, 64L * 64 * 64);
+        Assert.Equal(Route.Parallel, Choose(None, 64, 64, 64, 2));
+        Assert.Equal(Route.Serial, Choose(None, 64, 64, 63, 2));
+        Assert.Equal(Route.Serial, Choose(None, 64, 64, 64, 1));
+        Assert.Equal(Route.Parallel, Choose(Transposed, 2048, 2048, 2048, 2)); // 2³³: counted in 64 bits
+        Assert.Equal(Route.Parallel, Choose(Transposed, 1, 4096, 4096, 3));
+    }
+
+    [Theory]
+    [InlineData(128, 256, 2, 32, false, 0, 66)]   // 22 granules of 6 rows: 11 and 11, the last one ragged
+    [InlineData(128, 256, 2, 32, false, 1, 62)]
+    [InlineData(95, 256, 2, 32, true, 0, 128)]    // fewer than 48 rows a part and more columns than rows: columns
+    [InlineData(95, 256, 2, 32, true, 1, 128)]
+    [InlineData(96, 256, 2, 32, false, 0, 48)]
+    [InlineData(10, 784, 2, 32, true, 0, 384)]    // 25 granules of 32 columns: 12 and 13
+    [InlineData(10, 784, 2, 32, true, 1, 400)]
+    [InlineData(10, 10, 2, 32, false, 1, 4)]      // as many columns as rows: rows
+    [InlineData(6, 1, 2, 32, false, 0, 0)]        // one granule for two parts: the first is empty
+    [InlineData(6, 1, 2, 32, false, 1, 6)]
+    public void EachPartTakesAContiguousBlockOfWholeGranules(int m, int n, int parts, int granule, bool columns, int part, int count)
+    {
+        (bool splitColumns, _, int actual) = Part(m, n, parts, part, granule);
+        Assert.Equal(columns, splitColumns);
+        Assert.Equal(count, actual);
+    }
+
+    [Fact]
+    public void ThePartsTileTheProductExactlyInOrder()
+    {
+        foreach (int parts in new[] { 1, 2, 3, 4, 7 })
+        foreach (int m in new[] { 1, 5, 6, 7, 47, 95, 96, 97, 128, 1000, 60_000 })
+        foreach (int n in new[] { 1, 10, 31, 32, 33, 128, 784 })
+        {
+            int next = 0;
+            bool? columns = null;
+            for (int part = 0; part < parts; part++)
+            {
+                (bool splitColumns, int first, int count) = Part(m, n, parts, part, 32);
+                columns ??= splitColumns;
+                Assert.Equal(columns, splitColumns);
+                if (count == 0) continue;
+                Assert.Equal(next, first);
+                Assert.Equal(0, first % (splitColumns ? 32 : 6));
+                next = first + count;
+            }
+            Assert.Equal(columns == true ? n : m, next);
+        }
+    }
+
+    [Fact]
+    public void ThreadsAreTheWorkersPlusTheCaller()
+    {
+        var provider = new ManagedBlas(3);
+        Assert.Equal(3, provider.Threads);
+        Assert.Equal(3, provider.Pool.Parallelism);
+        Assert.Equal("threads", Assert.Throws<ArgumentOutOfRangeException>(() => new ManagedBlas(0)).ParamName);
+        Assert.Equal("value", Assert.Throws<ArgumentOutOfRangeException>(() => provider.Threads = 0).ParamName);
+    }
+
+    [Fact]
+    public void ChangingTheThreadsStopsTheOldPoolAndKeepingThemKeepsIt()
+    {
+        var provider = new ManagedBlas(2);
+        WorkerPool first = provider.Pool;
+        provider.Threads = 2;
+        Assert.Same(first, provider.Pool);
+        provider.Threads = 4;
+        Assert.True(first.IsDisposed);
+        Assert.NotSame(first, provider.Pool);
+        Assert.Equal(4, provider.Pool.Parallelism);
+        Assert.False(provider.Pool.IsDisposed);
+    }
+
+    [Fact]
+    public void VersionNamesTheVectorWidthTheKernelUses()
+    {
+        var provider = new ManagedBlas(1);
+        string expected = Vector512.IsHardwareAccelerated ? "Nn managed GEMM (Vector512 FMA micro-kernel)"
+            : $"Nn managed GEMM (Vector256 FMA micro-kernel, {(Vector256.IsHardwareAccelerated ? "hardware" : "software")} vectors)";
+        Assert.Equal(expected, provider.Version);
+        Assert.Equal("(managed)", provider.LibraryPath);
+        Assert.Equal(BlasProviderKind.Managed, provider.Kind);
+    }
+}
