@@ -7,7 +7,9 @@ namespace Nn.Native.Providers.Managed;
 /// running. Dispatch allocates nothing: the job is a function pointer plus a context pointer into the
 /// caller's stack, which stays valid because the caller waits for every claimed part.
 /// </summary>
-/// <remarks>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.</remarks>
+/// <remarks>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.
+/// An exception from a part the caller runs reaches the caller once the parts already claimed have finished; the work
+/// must not throw on a worker (the GEMM parts do not), where it would end the process.</remarks>
 internal sealed unsafe class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
@@ -63,9 +65,12 @@ internal sealed unsafe class WorkerPool : IDisposable
             }
             finally
             {
-                // Parts claimed by workers are running now; wait for them (the context lives on this stack).
+                // Parts claimed by workers are running now; wait for them (the context lives on this stack). Parts
+                // nobody claimed (a part of the caller's threw first) are withdrawn, so the wait ends and the
+                // exception reaches the caller.
+                int claimed = Math.Min(Interlocked.Exchange(ref _nextPart, int.MaxValue / 2), _parts);
                 var spinner = new SpinWait();
-                while (Volatile.Read(ref _finishedParts) < _parts) spinner.SpinOnce(sleep1Threshold: -1);
+                while (Volatile.Read(ref _finishedParts) < claimed) spinner.SpinOnce(sleep1Threshold: -1);
             }
             return true;
         }

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Nn.Native.Providers.Managed;
+using Xunit;
+
+namespace Nn.Native.Tests;
+
+/// <summary>
+/// The GEMM's worker pool: every part runs once, the workers really take parts (a pool whose workers never woke
+/// would still give right answers, with the caller doing all the work), a busy pool refuses a second job, and
+/// Dispose stops the workers.
+/// </summary>
+public sealed unsafe class WorkerPoolTests
+{
+    private sealed class Record
+    {
+        public readonly ConcurrentBag<(int Part, int Thread)> Runs = [];
+        public int Started;
+        public int Parts;
+        public Func<int, bool>? Inside; // called in each part; false fails the part
+    }
+
+    private static void Work(int part, IntPtr context)
+    {
+        var record = (Record)GCHandle.FromIntPtr(context).Target!;
+        record.Runs.Add((part, Environment.CurrentManagedThreadId));
+        Interlocked.Increment(ref record.Started);
+        if (record.Inside is { } inside && !inside(part)) throw new InvalidOperationException($"part {part} failed its check");
+    }
+
+    private static bool Run(WorkerPool pool, Record record)
+    {
+        GCHandle handle = GCHandle.Alloc(record);
+        try
+        {
+            return pool.TryRun(&Work, GCHandle.ToIntPtr(handle));
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    // Each part waits until every part has started: one thread cannot run two parts at once, so the job finishes only
+    // if the workers took parts. Ten seconds is ample for a woken worker even on a busy machine.
+    private static Func<int, bool> AllPartsAtOnce(Record record) => _ =>
+        SpinWait.SpinUntil(() => Volatile.Read(ref record.Started) == record.Parts, TimeSpan.FromSeconds(10));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void EveryPartRunsOnceOnItsOwnThread(int workers)
+    {
+        var pool = new WorkerPool(workers);
+        try
+        {
+            Assert.Equal(workers + 1, pool.Parallelism);
+            for (int job = 0; job < 50; job++)
+            {
+                var record = new Record { Parts = pool.Parallelism };
+                record.Inside = AllPartsAtOnce(record);
+                Assert.True(Run(pool, record));
+                Assert.Equal(Enumerable.Range(0, pool.Parallelism), record.Runs.Select(r => r.Part).Order());
+                Assert.Equal(pool.Parallelism, record.Runs.Select(r => r.Thread).Distinct().Count());
+            }
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public void APoolRunningAJobRefusesAnotherAndTakesTheNextOneAfterwards()
+    {
+        var pool = new WorkerPool(1);
+        try
+        {
+            using var inside = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var first = new Record { Parts = 2 };
+            first.Inside = part =>
+            {
+                if (part == 0)
+                {
+                    inside.Set();
+                    return release.Wait(TimeSpan.FromSeconds(10));
+                }
+                return true;
+            };
+            bool firstRan = false;
+            var running = new Thread(() => firstRan = Run(pool, first));
+            running.Start();
+            Assert.True(inside.Wait(TimeSpan.FromSeconds(10)));
+            var second = new Record { Parts = 2 };
+            Assert.False(Run(pool, second));
+            Assert.Empty(second.Runs);
+            release.Set();
+            Assert.True(running.Join(TimeSpan.FromSeconds(10)) && firstRan);
+            Assert.Equal(2, first.Runs.Count);
+            var third = new Record { Parts = 2 };
+            Assert.True(Run(pool, third));
+            Assert.Equal(2, third.Runs.Count);
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TheCallerWaitsForEveryPartBeforeReturning()
+    {
+        var pool = new WorkerPool(1);
+        try
+        {
+            var record = new Record { Parts = 2 };
+            int finished = 0;
+            record.Inside = part =>
+            {
+                if (part == 1) Thread.Sleep(200); // the worker's part, or the caller's second: either way, slow
+                Interlocked.Increment(ref finished);
+                return true;
+            };
+            Assert.True(Run(pool, record));
+            Assert.Equal(2, Volatile.Read(ref finished));
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public void AnExceptionInTheCallersPartReachesTheCallerAndThePoolStaysUsable()
+    {
+        var pool = new WorkerPool(1);
+        try
+        {
+            int caller = Environment.CurrentManagedThreadId;
+            var failing = new Record { Parts = 2 };
+            failing.Inside = _ => Environment.CurrentManagedThreadId != caller;
+            // The caller may run one part or both: either way its first one throws, and the other is withdrawn or
+            // finished by the worker before TryRun returns.
+            Assert.Throws<InvalidOperationException>(() => Run(pool, failing));
+            var record = new Record { Parts = 2 };
+            record.Inside = AllPartsAtOnce(record);
+            Assert.True(Run(pool, record));
+            Assert.Equal([0, 1], record.Runs.Select(r => r.Part).Order());
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public void DisposeStopsTheWorkersOnceAndAStoppedPoolStillRunsJobsOnTheCaller()
+    {
+        var pool = new WorkerPool(2);
+        Assert.False(pool.IsDisposed);
+        pool.Dispose();
+        Assert.True(pool.IsDisposed);
+        pool.Dispose();
+        Assert.True(pool.IsDisposed);
+        for (int job = 0; job < 20; job++)
+        {
+            var record = new Record { Parts = 3 };
+            Assert.True(Run(pool, record));
+            Assert.Equal([0, 1, 2], record.Runs.Select(r => r.Part).Order());
+            Assert.All(record.Runs, run => Assert.Equal(Environment.CurrentManagedThreadId, run.Thread));
+        }
+    }
+
+    [Fact]
+    public void ANegativeWorkerCountIsRefused() =>
+        Assert.Equal("workerCount", Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool(-1)).ParamName);
+}
