@@ -105,6 +105,10 @@ public sealed class ManagedBlasTests
         string expected = Vector512.IsHardwareAccelerated ? "Nn managed GEMM (Vector512 FMA micro-kernel)"
             : $"Nn managed GEMM (Vector256 FMA micro-kernel, {(Vector256.IsHardwareAccelerated ? "hardware" : "software")} vectors)";
         Assert.Equal(expected, provider.Version);
+        // The other widths, as a machine without AVX-512 (or without AVX2) would describe them.
+        Assert.Equal("Nn managed GEMM (Vector512 FMA micro-kernel)", Describe(true, true));
+        Assert.Equal("Nn managed GEMM (Vector256 FMA micro-kernel, hardware vectors)", Describe(false, true));
+        Assert.Equal("Nn managed GEMM (Vector256 FMA micro-kernel, software vectors)", Describe(false, false));
         Assert.Equal("(managed)", provider.LibraryPath);
         Assert.Equal(BlasProviderKind.Managed, provider.Kind);
     }

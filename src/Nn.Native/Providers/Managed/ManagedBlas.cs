@@ -26,13 +26,14 @@ internal sealed unsafe class ManagedBlas : BlasProvider
 
     public override BlasProviderKind Kind => BlasProviderKind.Managed;
 
-    public override string Version => ManagedGemmKernel<float>.UsesWideVectors
-        ? "Nn managed GEMM (Vector512 FMA micro-kernel)"
-        : $"Nn managed GEMM (Vector256 FMA micro-kernel, {(Vector256IsAccelerated ? "hardware" : "software")} vectors)";
+    public override string Version =>
+        Describe(ManagedGemmKernel<float>.UsesWideVectors, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
 
     public override string LibraryPath => "(managed)";
 
-    private static bool Vector256IsAccelerated => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+    internal static string Describe(bool wideVectors, bool vector256Accelerated) => wideVectors
+        ? "Nn managed GEMM (Vector512 FMA micro-kernel)"
+        : $"Nn managed GEMM (Vector256 FMA micro-kernel, {(vector256Accelerated ? "hardware" : "software")} vectors)";
 
     public override int Threads
     {
