@@ -15,6 +15,7 @@ public sealed unsafe class WorkerPoolTests
     private sealed class Record
     {
         public readonly ConcurrentBag<(int Part, int Thread)> Runs = [];
+        public readonly ConcurrentBag<string?> Names = [];
         public int Started;
         public int Parts;
         public Func<int, bool>? Inside; // called in each part; false fails the part
@@ -24,6 +25,7 @@ public sealed unsafe class WorkerPoolTests
     {
         var record = (Record)GCHandle.FromIntPtr(context).Target!;
         record.Runs.Add((part, Environment.CurrentManagedThreadId));
+        record.Names.Add(Thread.CurrentThread.Name);
         Interlocked.Increment(ref record.Started);
         if (record.Inside is { } inside && !inside(part)) throw new InvalidOperationException($"part {part} failed its check");
     }
@@ -64,6 +66,26 @@ public sealed unsafe class WorkerPoolTests
                 Assert.Equal(Enumerable.Range(0, pool.Parallelism), record.Runs.Select(r => r.Part).Order());
                 Assert.Equal(pool.Parallelism, record.Runs.Select(r => r.Thread).Distinct().Count());
             }
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public void WorkersAreNamedBackgroundThreads()
+    {
+        var pool = new WorkerPool(3);
+        try
+        {
+            string? caller = Thread.CurrentThread.Name;
+            var record = new Record { Parts = 4 };
+            record.Inside = part => AllPartsAtOnce(record)(part) && (Thread.CurrentThread.Name == caller || Thread.CurrentThread.IsBackground);
+            Assert.True(Run(pool, record));
+            // The names show in debuggers, dumps and traces: which threads are the GEMM's, and which of them.
+            Assert.Equal(new[] { "Nn GEMM worker 1", "Nn GEMM worker 2", "Nn GEMM worker 3" },
+                record.Names.Where(name => name != caller).Order());
         }
         finally
         {
