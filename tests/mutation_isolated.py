@@ -53,11 +53,20 @@ with open(log_path, 'w') as log:
     stryker = subprocess.Popen([os.path.join(here, 'mutation.sh'), args.target, f'FullyQualifiedName={args.probe}'],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
 captured = os.path.join(work, 'mutated.dll')
+# Stryker puts the mutated assembly in place for its test runs and restores the original at the end, which for a file
+# with few mutants is within a second or two: look often, and keep the first copy that carries Stryker's switch class.
 while stryker.poll() is None:
-    time.sleep(1)
+    time.sleep(0.05)
     if not os.path.exists(captured) and 'total mutants will be tested' in open(log_path).read():
-        time.sleep(1)
-        shutil.copy(assembly, captured)
+        try:
+            image = open(assembly, 'rb').read()
+        except OSError:
+            continue
+        if b'MutantControl' in image:
+            time.sleep(0.2)  # let Stryker finish writing it, then take it whole
+            image = open(assembly, 'rb').read()
+            if b'MutantControl' in image:
+                open(captured, 'wb').write(image)
 if stryker.returncode != 0 or not os.path.exists(captured):
     sys.exit(f'Stryker failed or never put the mutated assembly in place; see {log_path}')
 if b'MutantControl' not in open(captured, 'rb').read():  # the switch class Stryker injects
