@@ -13,7 +13,7 @@ mutant) and runs the tests itself, once per mutant, in a fresh process:
   2. Each mutant then runs the test suite (all of the test project's tests, or --class filters) in its own process,
      selected by the environment switch Stryker injects (STRYKER_MUTANT_ID_CONTROL_VAR), with a time limit.
 
-A mutant is killed when a test fails, crashed when its own process dies (a signal: the suite did not pass, so the
+A mutant is killed when a test fails (also when the process then hangs on the same defect), crashed when its own process dies (a signal: the suite did not pass, so the
 defect is caught, but by the runtime rather than an assertion), survived when every test passes, and timed out when
 the process outlives the limit. The score counts killed and crashed as detected and timeouts as not detected.
 
@@ -112,7 +112,11 @@ def run(mutant_id):
         out, _ = process.communicate(timeout=args.timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        out, _ = process.communicate()
+        # A test that failed before the process stalled (another test hung on the same defect) has caught the mutant.
+        failed = [l.strip() for l in out.decode(errors='replace').splitlines() if '[FAIL]' in l]
+        if failed:
+            return 'Killed', time.time() - began, failed[0][:140] + ' (then the process hung)'
         return 'Timeout', time.time() - began, ''
     seconds = time.time() - began
     text = out.decode(errors='replace')
