@@ -196,8 +196,10 @@ public sealed unsafe class WorkerPoolTests
     {
         var pool = new WorkerPool(2);
         Assert.False(pool.IsDisposed);
+        Assert.False(pool.WorkersEnded);
         pool.Dispose();
         Assert.True(pool.IsDisposed);
+        Assert.True(pool.WorkersEnded); // Dispose returns after the workers have ended
         pool.Dispose();
         Assert.True(pool.IsDisposed);
         for (int job = 0; job < 20; job++)
@@ -212,4 +214,56 @@ public sealed unsafe class WorkerPoolTests
     [Fact]
     public void ANegativeWorkerCountIsRefused() =>
         Assert.Equal("workerCount", Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool(-1)).ParamName);
+}
+
+/// <summary>Idle workers block instead of spinning: an idle service must not burn a core per worker.</summary>
+[Collection(nameof(NativeMemoryCollection))] // alone: no other test's GEMM may run while the CPU time is read
+public sealed unsafe class IdleWorkerTests
+{
+    [Fact]
+    public void IdleWorkersUseNoProcessorTime()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("Reads each thread's processor time from /proc.");
+        var pool = new WorkerPool(2);
+        try
+        {
+            Assert.True(pool.TryRun(&Nothing, IntPtr.Zero)); // wake the workers once
+            Thread.Sleep(100);
+            long before = WorkerTicks();
+            Thread.Sleep(1000);
+            long used = WorkerTicks() - before;
+            // Clock ticks are 10 ms: a worker that spun instead of blocking would use tens of them in a second, even
+            // on a busy machine; blocked workers use none.
+            Assert.True(used < 10, $"The idle GEMM workers used {used} clock ticks of processor time in 1 s.");
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+    }
+
+    private static void Nothing(int part, IntPtr context)
+    {
+    }
+
+    // utime + stime of every thread the runtime named "Nn GEMM worker …" (Linux keeps the first 15 characters).
+    private static long WorkerTicks()
+    {
+        long ticks = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith("Nn GEMM worker", StringComparison.Ordinal)) continue;
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // the thread ended between the listing and the read
+            }
+        }
+        return ticks;
+    }
 }

@@ -41,6 +41,9 @@ internal sealed unsafe class WorkerPool : IDisposable
     /// <summary>True once <see cref="Dispose"/> has stopped the workers.</summary>
     public bool IsDisposed => _stopping;
 
+    /// <summary>True when no worker thread is running (after <see cref="Dispose"/> has returned).</summary>
+    public bool WorkersEnded => _threads.All(thread => !thread.IsAlive);
+
     /// <summary>Total parallelism: the workers plus the calling thread.</summary>
     public int Parallelism => _threads.Length + 1;
 
