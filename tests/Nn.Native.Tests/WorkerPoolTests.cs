@@ -60,6 +60,14 @@ public sealed unsafe class WorkerPoolTests
         return ran;
     }
 
+    // Dispose on a background thread, so that a pool whose workers never stop fails the test instead of hanging it.
+    internal static void End(WorkerPool pool)
+    {
+        var disposer = new Thread(pool.Dispose) { IsBackground = true };
+        disposer.Start();
+        if (!disposer.Join(TimeSpan.FromSeconds(10))) Assert.Fail("Dispose has not returned after 10 s: the workers do not stop.");
+    }
+
     // Each part waits until every part has started: one thread cannot run two parts at once, so the job finishes only
     // if the workers took parts. Ten seconds is ample for a woken worker even on a busy machine.
     private static Func<int, bool> AllPartsAtOnce(Record record) => _ =>
@@ -86,7 +94,7 @@ public sealed unsafe class WorkerPoolTests
         }
         finally
         {
-            pool.Dispose();
+            End(pool);
         }
     }
 
@@ -104,7 +112,7 @@ public sealed unsafe class WorkerPoolTests
         }
         finally
         {
-            pool.Dispose();
+            End(pool);
         }
     }
 
@@ -142,7 +150,7 @@ public sealed unsafe class WorkerPoolTests
         }
         finally
         {
-            pool.Dispose();
+            End(pool);
         }
     }
 
@@ -165,7 +173,7 @@ public sealed unsafe class WorkerPoolTests
         }
         finally
         {
-            pool.Dispose();
+            End(pool);
         }
     }
 
@@ -187,7 +195,7 @@ public sealed unsafe class WorkerPoolTests
         }
         finally
         {
-            pool.Dispose();
+            End(pool);
         }
     }
 
@@ -197,10 +205,10 @@ public sealed unsafe class WorkerPoolTests
         var pool = new WorkerPool(2);
         Assert.False(pool.IsDisposed);
         Assert.False(pool.WorkersEnded);
-        pool.Dispose();
+        End(pool);
         Assert.True(pool.IsDisposed);
         Assert.True(pool.WorkersEnded); // Dispose returns after the workers have ended
-        pool.Dispose();
+        End(pool);
         Assert.True(pool.IsDisposed);
         for (int job = 0; job < 20; job++)
         {
@@ -238,7 +246,7 @@ public sealed unsafe class IdleWorkerTests
         }
         finally
         {
-            pool.Dispose();
+            WorkerPoolTests.End(pool);
         }
     }
 
