@@ -47,6 +47,17 @@ public sealed class ThinKernelTests
     }
 
     [Fact]
+    public void TheTransposedPackingGathersWhileItsOffsetsFitIn32Bits()
+    {
+        // The last row of a panel starts (nr − 1)·ld elements in, as a 32-bit gather offset; nr·ld < 2³¹ − 1 keeps it safe.
+        bool avx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+        Assert.Equal(avx2, TransposedPanelPacking.Applies(8, 784));
+        Assert.Equal(avx2, TransposedPanelPacking.Applies(8, int.MaxValue / 8));
+        Assert.False(TransposedPanelPacking.Applies(8, int.MaxValue / 8 + 1));
+        Assert.False(TransposedPanelPacking.Applies(32, int.MaxValue / 16));
+    }
+
+    [Fact]
     public void TheColumnKernelTakesAnUntransposedAWithUpToOneVectorOfColumns()
     {
         Assert.True(ThinColumnKernel<float, Panel512<float>>.Applies(None, 16));

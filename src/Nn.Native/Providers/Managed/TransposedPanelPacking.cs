@@ -11,10 +11,15 @@ namespace Nn.Native.Providers.Managed;
 /// </summary>
 internal static unsafe class TransposedPanelPacking
 {
-    /// <returns>False when the CPU has no AVX2, T is not float/double, or the offsets would overflow; the caller then packs scalar.</returns>
+    /// <summary>
+    /// True when this CPU has AVX2 and the 32-bit gather offsets of a panel nr rows tall with rows ld apart fit.
+    /// </summary>
+    public static bool Applies(int nr, int ld) => Avx2.IsSupported && (long)nr * ld < int.MaxValue;
+
+    /// <returns>False when <see cref="Applies"/> is false or T is not float/double; the caller then packs scalar.</returns>
     public static bool TryPack<T>(T* source, int ld, int kc, int nr, T* packed) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Avx2.IsSupported || (long)nr * ld >= int.MaxValue)
+        if (!Applies(nr, ld))
         {
             return false;
         }
