@@ -5,7 +5,7 @@ using Nn.Native.Memory;
 namespace Nn.Native.Providers.Managed;
 
 /// <summary>
-/// C += alpha·Aᵀ·B when C has few rows (m ≤ 16) and k is long: the weight gradient δᵀ·X of an output layer or a linear
+/// C += alpha·Aᵀ·B when C has few rows (m ≤ 12) and k is long: the weight gradient δᵀ·X of an output layer or a linear
 /// model, with δ (k × m ≤ 12) and X (k × n) stored by sample. B streams through once in slices of k that stay in L2;
 /// each slice is swept by column blocks of two vectors with all rows of C in 24 accumulators, one FMA per sample, row
 /// and vector. The general kernel would pack the whole of X per slice for a 6-row tile.
@@ -25,39 +25,26 @@ internal static unsafe class ThinRowKernel<T, TVector> where T : unmanaged, IFlo
     {
         int w = TVector.Count;
         int slice = Math.Max(16, SliceBytes / (sizeof(T) * Math.Max(1, n)));
-        int groups = (m + Rows - 1) / Rows;
-        long packedLength = (long)groups * slice * Rows;
-        T* packed = ScratchBuffer.Ensure(ref t_packed, packedLength);
+        T* packed = ScratchBuffer.Ensure(ref t_packed, (long)slice * Rows);
         for (int p0 = 0; p0 < k; p0 += slice)
         {
             int depth = Math.Min(slice, k - p0);
-            // packed[g][p][r] = alpha · A[p0 + p, 8g + r], zero beyond m: the broadcasts read it contiguously.
-            for (int g = 0; g < groups; g++)
+            // packed[p][r] = alpha · A[p0 + p, r], zero beyond m: the broadcasts read it contiguously.
+            for (int p = 0; p < depth; p++)
             {
-                T* target = packed + (long)g * slice * Rows;
-                for (int p = 0; p < depth; p++)
-                {
-                    T* source = a + (p0 + p) * (long)lda + g * Rows;
-                    for (int r = 0; r < Rows; r++) target[p * Rows + r] = g * Rows + r < m ? alpha * source[r] : T.Zero;
-                }
+                T* source = a + (p0 + p) * (long)lda;
+                for (int r = 0; r < Rows; r++) packed[p * Rows + r] = r < m ? alpha * source[r] : T.Zero;
             }
             T* bSlice = b + p0 * (long)ldb;
             int j = 0;
-            for (; j + 2 * w <= n; j += 2 * w)
-            {
-                for (int g = 0; g < groups; g++) Block2(packed + (long)g * slice * Rows, depth, bSlice + j, ldb, c + g * Rows * (long)ldc + j, ldc, Math.Min(Rows, m - g * Rows));
-            }
-            for (; j + w <= n; j += w)
-            {
-                for (int g = 0; g < groups; g++) Block1(packed + (long)g * slice * Rows, depth, bSlice + j, ldb, c + g * Rows * (long)ldc + j, ldc, Math.Min(Rows, m - g * Rows));
-            }
+            for (; j + 2 * w <= n; j += 2 * w) Block2(packed, depth, bSlice + j, ldb, c + j, ldc, m);
+            for (; j + w <= n; j += w) Block1(packed, depth, bSlice + j, ldb, c + j, ldc, m);
             for (; j < n; j++)
             {
                 for (int i = 0; i < m; i++)
                 {
                     T sum = T.Zero;
-                    T* column = packed + (long)(i / Rows) * slice * Rows + i % Rows;
-                    for (int p = 0; p < depth; p++) sum += column[p * Rows] * bSlice[p * (long)ldb + j];
+                    for (int p = 0; p < depth; p++) sum += packed[p * Rows + i] * bSlice[p * (long)ldb + j];
                     c[i * (long)ldc + j] += sum;
                 }
             }
