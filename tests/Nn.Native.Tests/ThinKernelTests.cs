@@ -96,3 +96,29 @@ public sealed unsafe class ScratchBufferTests
         Assert.Equal(blocks, NativeMemoryStatistics.LiveBlocks);
     }
 }
+
+/// <summary>A GEMM allocates its packing buffers on a thread's first call and none afterwards (the training step's hot path).</summary>
+[Collection(nameof(NativeMemoryCounters))]
+public sealed class GemmAllocationTests
+{
+    [Theory]
+    [InlineData(128, 256, 784, Transposed)]   // the general kernel (forward X·Wᵀ)
+    [InlineData(128, 10, 128, Transposed)]    // the thin dot kernel (output layer)
+    [InlineData(10, 128, 128, None)]          // the thin row kernel (δᵀ·X of the output layer), with A transposed below
+    [InlineData(500, 10, 784, None)]          // the thin column kernel
+    public void RepeatedProductsAllocateNoNativeMemory(int m, int n, int k, Transpose transB)
+    {
+        // One thread: every call runs on this one, whose buffers the first call creates. (A worker's are created on
+        // the first call it takes a part of, which need not be the first call.)
+        BlasProvider provider = Blas.Load(BlasProviderKind.Managed);
+        provider.Threads = 1;
+        Transpose transA = m == 10 ? Transposed : None;
+        float[] a = new float[m * k], b = new float[n * k], c = new float[m * n];
+        int lda = transA == None ? k : m, ldb = transB == None ? n : k;
+        provider.Gemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+        NativeMemoryCounters.SettleFinalizers();
+        long blocks = Nn.Native.Memory.NativeMemoryStatistics.LiveBlocks;
+        for (int i = 0; i < 20; i++) provider.Gemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+        Assert.Equal(blocks, Nn.Native.Memory.NativeMemoryStatistics.LiveBlocks);
+    }
+}
