@@ -75,6 +75,15 @@ public sealed class ManagedBlasTests
     }
 
     [Fact]
+    public void AColumnSplitTakesTwoVectorsOfColumnsAtATimeTheMicroKernelsWidth()
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        Assert.Equal(wide, ManagedGemmKernel<float>.UsesWideVectors);
+        Assert.Equal(wide ? 32 : 16, ManagedGemmKernel<float>.ColumnGranule);
+        Assert.Equal(wide ? 16 : 8, ManagedGemmKernel<double>.ColumnGranule);
+    }
+
+    [Fact]
     public void ThreadsAreTheWorkersPlusTheCaller()
     {
         var provider = new ManagedBlas(3);
