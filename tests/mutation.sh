@@ -4,10 +4,10 @@
 #   tests/mutation.sh Checkpoints "FullyQualifiedName~Checkpoint" main       only the files changed since a commit (--since)
 #   tests/mutation.sh Nn.Export:Onnx ""                                      a folder of another project, all its tests
 #   tests/mutation.sh "Training/*.cs" "FullyQualifiedName~Trainer"           only the files directly in a folder
-#   NN_MUTATION_CONCURRENCY=1 NN_GEMM_SAMPLED=1 tests/mutation.sh Nn.Native:Providers/Managed/ThinDotKernel.cs "…"   a GEMM kernel, sampled cases
 # NN_MUTATION_TIMEOUT_MS (extra time a mutant gets, default 15000) and NN_MUTATION_CONCURRENCY (test sessions, default 2).
-# Use NN_MUTATION_CONCURRENCY=1 for the GEMM kernels: with two sessions, a mutant that loops forever keeps its reused
-# test process busy and every mutant queued behind it times out; with one, the process is restarted after a timeout.
+# For the GEMM kernels use tests/mutation_isolated.py instead: it runs each mutant in its own test process with an
+# optimised build. Stryker reuses one process for many mutants (a looping or heap-damaging mutant spoils the ones after
+# it) and compiles the mutants with optimisations off (the kernels run ten times slower and time out).
 # Too slow for CI: rerun it for the folders a change touches and update tests/MUTATION.md. The HTML and JSON reports
 # land in tests/<project>.Tests/StrykerOutput/; tests/mutation_survivors.py lists what survived.
 set -euo pipefail
