@@ -122,3 +122,37 @@ public sealed class GemmAllocationTests
         Assert.Equal(blocks, Nn.Native.Memory.NativeMemoryStatistics.LiveBlocks);
     }
 }
+
+/// <summary>The kernels' multiply-add is fused (one rounding), as the GEMM error bound and the native providers assume.</summary>
+public sealed class PanelVectorTests
+{
+    [Fact]
+    public void MultiplyAddRoundsOnceInFloat()
+    {
+        // (1 + 2⁻¹²)² = 1 + 2⁻¹¹ + 2⁻²⁴: a separate product rounds the 2⁻²⁴ away, a fused one keeps it.
+        float a = 1 + MathF.Pow(2, -12), c = -(1 + MathF.Pow(2, -11)), expected = MathF.Pow(2, -24);
+        Assert.All(Lanes(Panel256<float>.MultiplyAdd(Panel256<float>.Broadcast(a), Panel256<float>.Broadcast(a), Panel256<float>.Broadcast(c))), v => Assert.Equal(expected, v));
+        Assert.All(Lanes(Panel512<float>.MultiplyAdd(Panel512<float>.Broadcast(a), Panel512<float>.Broadcast(a), Panel512<float>.Broadcast(c))), v => Assert.Equal(expected, v));
+    }
+
+    [Fact]
+    public void MultiplyAddRoundsOnceInDouble()
+    {
+        double a = 1 + Math.Pow(2, -27), c = -(1 + Math.Pow(2, -26)), expected = Math.Pow(2, -54);
+        Assert.All(Lanes(Panel256<double>.MultiplyAdd(Panel256<double>.Broadcast(a), Panel256<double>.Broadcast(a), Panel256<double>.Broadcast(c))), v => Assert.Equal(expected, v));
+        Assert.All(Lanes(Panel512<double>.MultiplyAdd(Panel512<double>.Broadcast(a), Panel512<double>.Broadcast(a), Panel512<double>.Broadcast(c))), v => Assert.Equal(expected, v));
+    }
+
+    private static unsafe T[] Lanes<T, TPanel>(TPanel value) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelVector<TPanel, T>
+    {
+        var lanes = new T[TPanel.Count];
+        fixed (T* target = lanes) TPanel.Store(value, target);
+        return lanes;
+    }
+
+    private static float[] Lanes(Panel256<float> value) => Lanes<float, Panel256<float>>(value);
+    private static float[] Lanes(Panel512<float> value) => Lanes<float, Panel512<float>>(value);
+    private static double[] Lanes(Panel256<double> value) => Lanes<double, Panel256<double>>(value);
+    private static double[] Lanes(Panel512<double> value) => Lanes<double, Panel512<double>>(value);
+}

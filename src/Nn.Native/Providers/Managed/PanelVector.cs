@@ -19,6 +19,15 @@ internal interface IPanelVector<TSelf, T> where TSelf : struct, IPanelVector<TSe
     static abstract T Sum(TSelf value);
 }
 
+internal static class PanelVector
+{
+    // The kernels run in float or double; System.Runtime.Intrinsics has no fused multiply-add for other element types.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static TPanel Unsupported<TPanel, T>() =>
+        throw new NotSupportedException($"The GEMM kernels run in float or double, not {typeof(T).Name}.");
+}
+
 internal readonly struct Panel256<T>(Vector256<T> value) : IPanelVector<Panel256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Vector256<T> _value = value;
@@ -51,7 +60,7 @@ internal readonly struct Panel256<T>(Vector256<T> value) : IPanelVector<Panel256
         {
             return new(Vector256.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), addend._value.AsDouble()).As<double, T>());
         }
-        return new(a._value * b._value + addend._value);
+        return PanelVector.Unsupported<Panel256<T>, T>();
     }
 }
 
@@ -87,6 +96,6 @@ internal readonly struct Panel512<T>(Vector512<T> value) : IPanelVector<Panel512
         {
             return new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), addend._value.AsDouble()).As<double, T>());
         }
-        return new(a._value * b._value + addend._value);
+        return PanelVector.Unsupported<Panel512<T>, T>();
     }
 }
