@@ -55,6 +55,7 @@ public sealed class ThinKernelTests
         Assert.Equal(avx2, TransposedPanelPacking.Applies(8, int.MaxValue / 8));
         Assert.False(TransposedPanelPacking.Applies(8, int.MaxValue / 8 + 1));
         Assert.False(TransposedPanelPacking.Applies(32, int.MaxValue / 16));
+        Assert.False(TransposedPanelPacking.Applies(1, int.MaxValue)); // nr·ld = 2³¹ − 1 exactly (a prime): refused
     }
 
     [Fact]
