@@ -47,6 +47,23 @@ public sealed class ThinKernelTests
     }
 
     [Fact]
+    public unsafe void TheGeneralKernelAloneOnlyScalesCWhenAlphaOrKIsZero()
+    {
+        // BlasProvider.Gemm handles these cases before any kernel runs; the kernel keeps its own check for callers
+        // that reach it directly (the thread split, the native providers' thin shapes).
+        const int size = 64;
+        float[] a = Enumerable.Repeat(float.NaN, size * size).ToArray(), b = Enumerable.Repeat(float.NaN, size * size).ToArray();
+        float[] c = Enumerable.Repeat(1f, size * size).ToArray();
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            ManagedGemmKernel<float>.Multiply(None, None, size, size, size, 0f, pa, size, pb, size, 2f, pc, size);
+            Assert.All(c, value => Assert.Equal(2f, value));
+            ManagedGemmKernel<float>.Multiply(None, Transposed, size, size, 0, 1f, pa, size, pb, size, 0.5f, pc, size);
+            Assert.All(c, value => Assert.Equal(1f, value));
+        }
+    }
+
+    [Fact]
     public void TheTransposedPackingGathersWhileItsOffsetsFitIn32Bits()
     {
         // The last row of a panel starts (nr − 1)·ld elements in, as a 32-bit gather offset; nr·ld < 2³¹ − 1 keeps it safe.
