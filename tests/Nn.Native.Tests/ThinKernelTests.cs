@@ -161,6 +161,11 @@ public sealed class PanelVectorTests
         Assert.All(Lanes(Panel512<double>.MultiplyAdd(Panel512<double>.Broadcast(a), Panel512<double>.Broadcast(a), Panel512<double>.Broadcast(c))), v => Assert.Equal(expected, v));
     }
 
+    [Fact]
+    public void OtherElementTypesAreRefusedByName() =>
+        Assert.Equal("The GEMM kernels run in float or double, not Half.",
+            Assert.Throws<NotSupportedException>(() => PanelVector.Unsupported<int, Half>()).Message);
+
     private static unsafe T[] Lanes<T, TPanel>(TPanel value) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         where TPanel : struct, IPanelVector<TPanel, T>
     {
