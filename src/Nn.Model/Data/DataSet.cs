@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics.X86;
 using Nn.Native.Memory;
 
 namespace Nn.Data;
@@ -85,22 +84,9 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
             {
                 throw new ArgumentOutOfRangeException(nameof(indices), sample, $"Sample index must be in [0, {Count}).");
             }
-            if (i + PrefetchAhead < indices.Length) PrefetchFeatures(indices[i + PrefetchAhead]);
             allFeatures.Slice(sample * FeatureCount, FeatureCount).CopyTo(features.Slice(i * FeatureCount, FeatureCount));
             allTargets.Slice(sample * TargetCount, TargetCount).CopyTo(targets.Slice(i * TargetCount, TargetCount));
         }
-    }
-
-    // Shuffled rows are scattered over the whole slab, so each copy would start with a trip to memory. Asking for the
-    // row this many places ahead while copying the current one overlaps those trips.
-    private const int PrefetchAhead = 2;
-
-    private unsafe void PrefetchFeatures(int sample)
-    {
-        if (!Sse.IsSupported || (uint)sample >= (uint)Count) return;
-        byte* row = (byte*)(_features.Pointer + (long)sample * FeatureCount);
-        int bytes = FeatureCount * sizeof(T);
-        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(row + offset);
     }
 
     /// <summary>A new data set holding copies of the given samples, in that order.</summary>
