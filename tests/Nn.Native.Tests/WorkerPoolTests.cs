@@ -60,6 +60,20 @@ public sealed unsafe class WorkerPoolTests
         return ran;
     }
 
+    // Runs a test against a new pool and always ends the pool.
+    private static void WithPool(int workers, Action<WorkerPool> test)
+    {
+        var pool = new WorkerPool(workers);
+        try
+        {
+            test(pool);
+        }
+        finally
+        {
+            End(pool);
+        }
+    }
+
     // Dispose on a background thread, so that a pool whose workers never stop fails the test instead of hanging it.
     internal static void End(WorkerPool pool)
     {
@@ -79,124 +93,99 @@ public sealed unsafe class WorkerPoolTests
     [InlineData(3)]
     public void EveryPartRunsOnceOnItsOwnThread(int workers)
     {
-        var pool = new WorkerPool(workers);
-        try
+        WithPool(workers, pool =>
         {
-            Assert.Equal(workers + 1, pool.Parallelism);
-            for (int job = 0; job < 50; job++)
-            {
-                var record = new Record { Parts = pool.Parallelism };
-                record.Inside = AllPartsAtOnce(record);
-                Assert.True(Run(pool, record));
-                Assert.Equal(Enumerable.Range(0, pool.Parallelism), record.Runs.Select(r => r.Part).Order());
-                Assert.Equal(pool.Parallelism, record.Runs.Select(r => r.Thread).Distinct().Count());
-            }
-        }
-        finally
+        Assert.Equal(workers + 1, pool.Parallelism);
+        for (int job = 0; job < 50; job++)
         {
-            End(pool);
+            var record = new Record { Parts = pool.Parallelism };
+            record.Inside = AllPartsAtOnce(record);
+            Assert.True(Run(pool, record));
+            Assert.Equal(Enumerable.Range(0, pool.Parallelism), record.Runs.Select(r => r.Part).Order());
+            Assert.Equal(pool.Parallelism, record.Runs.Select(r => r.Thread).Distinct().Count());
         }
+        });
     }
 
     [Fact]
     public void WorkersAreNamedBackgroundThreads()
     {
-        var pool = new WorkerPool(3);
-        try
+        WithPool(3, pool =>
         {
-            var record = new Record { Parts = 4 };
-            record.Inside = part => AllPartsAtOnce(record)(part) && Thread.CurrentThread.IsBackground;
-            Assert.True(Run(pool, record));
-            // The names show in debuggers, dumps and traces: which threads are the GEMM's, and which of them.
-            Assert.Equal(new[] { "Nn GEMM worker 1", "Nn GEMM worker 2", "Nn GEMM worker 3", "job caller" }, record.Names.Order());
-        }
-        finally
-        {
-            End(pool);
-        }
+        var record = new Record { Parts = 4 };
+        record.Inside = part => AllPartsAtOnce(record)(part) && Thread.CurrentThread.IsBackground;
+        Assert.True(Run(pool, record));
+        // The names show in debuggers, dumps and traces: which threads are the GEMM's, and which of them.
+        Assert.Equal(new[] { "Nn GEMM worker 1", "Nn GEMM worker 2", "Nn GEMM worker 3", "job caller" }, record.Names.Order());
+        });
     }
 
     [Fact]
     public void APoolRunningAJobRefusesAnotherAndTakesTheNextOneAfterwards()
     {
-        var pool = new WorkerPool(1);
-        try
+        WithPool(1, pool =>
         {
-            using var inside = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var first = new Record { Parts = 2 };
-            first.Inside = part =>
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var first = new Record { Parts = 2 };
+        first.Inside = part =>
+        {
+            if (part == 0)
             {
-                if (part == 0)
-                {
-                    inside.Set();
-                    return release.Wait(TimeSpan.FromSeconds(10));
-                }
-                return true;
-            };
-            bool firstRan = false;
-            var running = new Thread(() => firstRan = Run(pool, first));
-            running.Start();
-            Assert.True(inside.Wait(TimeSpan.FromSeconds(10)));
-            var second = new Record { Parts = 2 };
-            Assert.False(Run(pool, second));
-            Assert.Empty(second.Runs);
-            release.Set();
-            Assert.True(running.Join(TimeSpan.FromSeconds(10)) && firstRan);
-            Assert.Equal(2, first.Runs.Count);
-            var third = new Record { Parts = 2 };
-            Assert.True(Run(pool, third));
-            Assert.Equal(2, third.Runs.Count);
-        }
-        finally
-        {
-            End(pool);
-        }
+                inside.Set();
+                return release.Wait(TimeSpan.FromSeconds(10));
+            }
+            return true;
+        };
+        bool firstRan = false;
+        var running = new Thread(() => firstRan = Run(pool, first));
+        running.Start();
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(10)));
+        var second = new Record { Parts = 2 };
+        Assert.False(Run(pool, second));
+        Assert.Empty(second.Runs);
+        release.Set();
+        Assert.True(running.Join(TimeSpan.FromSeconds(10)) && firstRan);
+        Assert.Equal(2, first.Runs.Count);
+        var third = new Record { Parts = 2 };
+        Assert.True(Run(pool, third));
+        Assert.Equal(2, third.Runs.Count);
+        });
     }
 
     [Fact]
     public void TheCallerWaitsForEveryPartBeforeReturning()
     {
-        var pool = new WorkerPool(1);
-        try
+        WithPool(1, pool =>
         {
-            var record = new Record { Parts = 2 };
-            int finished = 0;
-            record.Inside = part =>
-            {
-                if (part == 1) Thread.Sleep(200); // the worker's part, or the caller's second: either way, slow
-                Interlocked.Increment(ref finished);
-                return true;
-            };
-            Assert.True(Run(pool, record));
-            Assert.Equal(2, Volatile.Read(ref finished));
-        }
-        finally
+        var record = new Record { Parts = 2 };
+        int finished = 0;
+        record.Inside = part =>
         {
-            End(pool);
-        }
+            if (part == 1) Thread.Sleep(200); // the worker's part, or the caller's second: either way, slow
+            Interlocked.Increment(ref finished);
+            return true;
+        };
+        Assert.True(Run(pool, record));
+        Assert.Equal(2, Volatile.Read(ref finished));
+        });
     }
 
     [Fact]
     public void AnExceptionInTheCallersPartReachesTheCallerAndThePoolStaysUsable()
     {
-        var pool = new WorkerPool(1);
-        try
+        WithPool(1, pool =>
         {
-            var failing = new Record { Parts = 2 };
-            failing.Inside = _ => Environment.CurrentManagedThreadId != failing.Caller;
-            // The caller may run one part or both: either way its first one throws, and the other is withdrawn or
-            // finished by the worker before TryRun returns.
-            Assert.Throws<InvalidOperationException>(() => Run(pool, failing));
-            var record = new Record { Parts = 2 };
-            record.Inside = AllPartsAtOnce(record);
-            Assert.True(Run(pool, record));
-            Assert.Equal([0, 1], record.Runs.Select(r => r.Part).Order());
-        }
-        finally
-        {
-            End(pool);
-        }
+        var failing = new Record { Parts = 2 };
+        failing.Inside = _ => Environment.CurrentManagedThreadId != failing.Caller;
+        // The caller may run one part or both: either way its first one throws, and the other is withdrawn or
+        // finished by the worker before TryRun returns.
+        Assert.Throws<InvalidOperationException>(() => Run(pool, failing));
+        var record = new Record { Parts = 2 };
+        record.Inside = AllPartsAtOnce(record);
+        Assert.True(Run(pool, record));
+        Assert.Equal([0, 1], record.Runs.Select(r => r.Part).Order());
+        });
     }
 
     [Fact]
