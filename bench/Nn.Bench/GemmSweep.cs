@@ -34,6 +34,9 @@ internal static class GemmSweep
             // Full-batch linear models on Fashion-MNIST: scores X·Wᵀ and the gradient δᵀ·X. X alone is 188 MB.
             ("thin X·Wᵀ", Transpose.None, Transpose.Transposed, 60_000, 10, 784),
             ("thin δᵀ·X", Transpose.Transposed, Transpose.None, 10, 784, 60_000),
+            // The same products over 256 rows, which stay in L2: the kernels' arithmetic rate without memory.
+            ("thin L2 X·Wᵀ", Transpose.None, Transpose.Transposed, 256, 10, 784),
+            ("thin L2 δᵀ·X", Transpose.Transposed, Transpose.None, 10, 784, 256),
         ];
         using var a = Filled(60_000 * 784);
         using var b = Filled(60_000 * 784);

@@ -45,6 +45,11 @@ if (args.Length > 0 && args[0] == "step-profile")
 {
     return Nn.Bench.Training.StepProfile.Run(args);
 }
+// dotnet run -c Release --project bench/Nn.Bench -- fullbatch-profile [threads]   where one full-batch evaluation's time goes (softmax regression)
+if (args.Length > 0 && args[0] == "fullbatch-profile")
+{
+    return Nn.Bench.Training.FullBatchProfile.Run(args);
+}
 // dotnet run -c Release --project bench/Nn.Bench -- scale-out                 one rank's step against shard size, projected to 2-128 machines
 if (args.Length > 0 && args[0] == "scale-out")
 {

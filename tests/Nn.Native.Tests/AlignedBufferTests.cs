@@ -22,6 +22,32 @@ public sealed unsafe class AlignedBufferTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ABigBufferStartsOnAHugePageOnLinuxAndCountsOnlyItsOwnBytes()
+    {
+        const int length = 3 * 1024 * 1024 + 5;   // 12 MiB and 20 bytes: rounded up to seven 2 MiB pages underneath
+        long before = NativeMemoryStatistics.LiveBytes;
+        using (var buffer = new AlignedBuffer<float>(length))
+        {
+            Assert.Equal(0, (long)buffer.Pointer % (OperatingSystem.IsLinux() ? 2 * 1024 * 1024 : 64));
+            Assert.Equal(length * 4L, NativeMemoryStatistics.LiveBytes - before);
+            Assert.Equal(0f, buffer.Span[^1]);
+            Assert.Equal(0f, buffer.Span[length / 2]);
+            buffer.Span[^1] = 7f;
+            Assert.Equal(7f, buffer.Span[^1]);
+        }
+        Assert.Equal(before, NativeMemoryStatistics.LiveBytes);
+    }
+
+    [Fact]
+    public void HugePagesAreAskedForOnlyOnLinuxAndOnlyForBlocksOfFourPagesOrMore()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), HugePages.Worthwhile(4 * HugePages.Size));
+        Assert.False(HugePages.Worthwhile(4 * HugePages.Size - 1));
+        Assert.Equal(2 * HugePages.Size, HugePages.RoundUp(HugePages.Size + 1));
+        Assert.Equal(HugePages.Size, HugePages.RoundUp(HugePages.Size));
+    }
+
+    [Fact]
     public void DisposeTwiceIsHarmlessAndUseAfterDisposeThrows()
     {
         var buffer = new AlignedBuffer<double>(16);

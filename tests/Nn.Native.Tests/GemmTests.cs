@@ -15,6 +15,7 @@ public sealed class GemmTests(ITestOutputHelper output)
         (1, 37, 50), (1, 300, 784), (1, 5, 44), // single rows take the GEMV path (44: an odd number of vectors in float and double)
         (20, 2100, 40), // wider than one 2,048-column block of packed B
         (500, 10, 784), (9, 16, 300), (5, 20, 300), (130, 17, 40), (300, 8, 129), (2100, 10, 40), (4100, 10, 20), (10, 120, 3000), (12, 40, 4500), // one vector of columns or just beyond: the thin kernels, split by rows (from 4,096 rows native providers use them too)
+        (7, 10, 100), (6, 7, 64), // the dot kernel's last m mod 4 rows: three, and two (also in double)
     ];
 
     private static readonly (double Alpha, double Beta)[] Scalings = [(1, 0), (0.5, 0.25), (-1.5, 1), (0, 2)];

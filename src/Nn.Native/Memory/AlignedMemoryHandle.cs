@@ -38,7 +38,18 @@ internal sealed unsafe class AlignedMemoryHandle : SafeHandle
         var result = new AlignedMemoryHandle(byteCount);
         // Allocation happens after the handle object exists, so an exception cannot leak the block.
         nuint reserved = byteCount == 0 ? 1 : byteCount;
-        void* pointer = NativeMemory.AlignedAlloc(reserved, Alignment);
+        void* pointer;
+        if (HugePages.Worthwhile(reserved))
+        {
+            // Whole 2 MiB pages, asked for before the first touch (the clear below) faults them in.
+            reserved = HugePages.RoundUp(reserved);
+            pointer = NativeMemory.AlignedAlloc(reserved, HugePages.Size);
+            HugePages.Advise(pointer, reserved);
+        }
+        else
+        {
+            pointer = NativeMemory.AlignedAlloc(reserved, Alignment);
+        }
         NativeMemory.Clear(pointer, reserved);
         result.SetHandle((IntPtr)pointer);
         Interlocked.Add(ref s_liveBytes, (long)byteCount);
