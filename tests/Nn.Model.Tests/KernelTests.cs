@@ -108,6 +108,52 @@ public sealed class KernelTests
         Assert.Equal(1000 + Math.Log(1 + e), lse[0], 10);
     }
 
+    // Up to NarrowRow columns the softmax and the cross-entropy run as plain loops over the batch; wider rows per row
+    // through TensorPrimitives. Both against the formulas, with a bias, soft targets and a NaN confined to its row.
+    [Theory]
+    [InlineData(3)]
+    [InlineData(ActivationKernels.NarrowRow)]
+    [InlineData(ActivationKernels.NarrowRow + 1)]
+    [InlineData(40)]
+    public void SoftmaxAndCrossEntropyMatchTheFormulasOnNarrowAndWideRows(int cols)
+    {
+        const int rows = 4;
+        var random = new Random(cols);
+        double[] logits = Enumerable.Range(0, rows * cols).Select(_ => random.NextDouble() * 6 - 3).ToArray();
+        double[] bias = Enumerable.Range(0, cols).Select(j => 0.1 * j - 0.5).ToArray();
+        double[] t = Enumerable.Range(0, rows * cols).Select(i => i % cols == i / cols % cols ? 0.75 : 0.25 / (cols - 1)).ToArray();
+        logits[3 * cols + 1] = double.NaN;   // the last row only
+        double[] z = Guarded(logits), a = Guarded(new double[rows * cols]), lse = Guarded(new double[rows]);
+        ActivationKernels.Forward(ActivationKind.Softmax, Inner(z), bias, Inner(a), Inner(lse), rows, cols, 0.0);
+        for (int r = 0; r < rows - 1; r++)
+        {
+            double[] biased = Enumerable.Range(0, cols).Select(j => logits[r * cols + j] + bias[j]).ToArray();
+            double max = biased.Max(), sum = biased.Sum(v => Math.Exp(v - max));
+            Assert.Equal(max + Math.Log(sum), Inner(lse)[r], 12);
+            for (int j = 0; j < cols; j++)
+            {
+                Assert.Equal(biased[j], Inner(z)[r * cols + j], 14);   // z is biased in place
+                Assert.Equal(Math.Exp(biased[j] - max) / sum, Inner(a)[r * cols + j], 14);
+            }
+        }
+        Assert.True(double.IsNaN(Inner(lse)[rows - 1]));
+        Assert.All(Inner(a).Slice((rows - 1) * cols).ToArray(), value => Assert.True(double.IsNaN(value)));
+        AssertGuardsIntact(z);
+        AssertGuardsIntact(a);
+        AssertGuardsIntact(lse);
+
+        double[] g = Guarded(new double[rows * cols]);
+        (double loss, bool pre) = LossKernels.Compute(LossKind.CategoricalCrossEntropy, Inner(z)[..((rows - 1) * cols)], Inner(a)[..((rows - 1) * cols)],
+            Inner(lse)[..(rows - 1)], t.AsSpan(0, (rows - 1) * cols), Inner(g), rows - 1, cols);
+        Assert.True(pre);
+        double expected = 0;
+        for (int i = 0; i < (rows - 1) * cols; i++) expected -= t[i] * Math.Log(Inner(a)[i]);
+        Assert.Equal(expected, loss, 11);
+        for (int i = 0; i < (rows - 1) * cols; i++) Assert.Equal(Inner(a)[i] - t[i], Inner(g)[i], 14);   // each row's mass is 1
+        Assert.All(Inner(g).Slice((rows - 1) * cols).ToArray(), value => Assert.Equal(0, value));
+        AssertGuardsIntact(g);
+    }
+
     [Fact]
     public void SoftmaxBackwardIsTheJacobianVectorProduct()
     {

@@ -43,6 +43,7 @@ internal static class FullBatchProfile
             ("  network forward alone", () => network.Forward(data.Features, Samples)),
             ("  scores X·Wᵀ alone", () => provider.Gemm(Transpose.None, Transpose.Transposed, Samples, Classes, Features, 1f, data.Features, Features, weights, Features, 0f, scores, Classes)),
             ("  gradient δᵀ·X alone", () => provider.Gemm(Transpose.Transposed, Transpose.None, Classes, Features, Samples, 1f, scores, Classes, data.Features, Features, 0f, dW, Features)),
+            ("one evaluation again", () => objective.Evaluate(x, gradient)),
         };
         foreach ((string name, Action part) in parts)
         {

@@ -408,7 +408,20 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private static void ColumnMean(ReadOnlySpan<T> delta, Span<T> mean, int rows, int cols, T scale)
     {
         delta[..cols].CopyTo(mean);
-        for (int r = 1; r < rows; r++) TensorPrimitives.Add(mean, delta.Slice(r * cols, cols), mean);
+        if (cols <= ActivationKernels.NarrowRow)
+        {
+            // The same additions in the same order, without a TensorPrimitives call per row of ten.
+            mean = mean[..cols];
+            for (int r = 1; r < rows; r++)
+            {
+                ReadOnlySpan<T> row = delta.Slice(r * cols, cols);
+                for (int j = 0; j < mean.Length; j++) mean[j] += row[j];
+            }
+        }
+        else
+        {
+            for (int r = 1; r < rows; r++) TensorPrimitives.Add(mean, delta.Slice(r * cols, cols), mean);
+        }
         TensorPrimitives.Multiply(mean, scale, mean);
     }
 
