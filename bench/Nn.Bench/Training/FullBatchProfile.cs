@@ -30,6 +30,8 @@ internal static class FullBatchProfile
             new NetworkOptions { Seed = 1, Provider = provider });
         var objective = new Objective<float>(network, data, loss, new FullBatchOptions { L2 = 1, MaxEvaluations = int.MaxValue });
         double[] x = objective.Start(), gradient = new double[x.Length];
+        float[] logits = new float[Samples * Classes], probabilities = new float[Samples * Classes], logSumExp = new float[Samples], bias = new float[Classes];
+        float[] delta = new float[Samples * Classes];
         float[] scores = new float[Samples * Classes], weights = network.Parameters[..(Features * Classes)].ToArray(), dW = new float[Features * Classes];
 
         Console.WriteLine($"# full-batch profile {DateTime.UtcNow:yyyy-MM-dd}: softmax regression {Samples}×{Features} → {Classes}, {provider.Name}, {threads} thread(s); OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"}");
@@ -43,6 +45,8 @@ internal static class FullBatchProfile
             ("  network forward alone", () => network.Forward(data.Features, Samples)),
             ("  scores X·Wᵀ alone", () => provider.Gemm(Transpose.None, Transpose.Transposed, Samples, Classes, Features, 1f, data.Features, Features, weights, Features, 0f, scores, Classes)),
             ("  gradient δᵀ·X alone", () => provider.Gemm(Transpose.Transposed, Transpose.None, Classes, Features, Samples, 1f, scores, Classes, data.Features, Features, 0f, dW, Features)),
+            ("  bias + softmax alone", () => Nn.Kernels.ActivationKernels.Forward(ActivationKind.Softmax, logits, bias, probabilities, logSumExp, Samples, Classes, 0f)),
+            ("  cross-entropy and δ alone", () => Nn.Kernels.LossKernels.Compute(LossKind.CategoricalCrossEntropy, logits, probabilities, logSumExp, data.Targets, delta, Samples, Classes)),
             ("one evaluation again", () => objective.Evaluate(x, gradient)),
         };
         foreach ((string name, Action part) in parts)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Nn.Native.Memory;
 
@@ -70,6 +71,7 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// </summary>
     /// <exception cref="ArgumentException">A destination is too small.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, Count).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets)
     {
         if (features.Length < indices.Length * FeatureCount || targets.Length < indices.Length * TargetCount)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -12,6 +13,7 @@ internal static class ActivationKernels
 {
     // z: (rows, cols) pre-activation, biased in place; bias: (cols); a: (rows, cols);
     // logSumExp: (rows), written for softmax only (the cross-entropy needs it).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ActivationKind kind, Span<T> z, ReadOnlySpan<T> bias, Span<T> a, Span<T> logSumExp,
         int rows, int cols, T slope) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -64,6 +66,7 @@ internal static class ActivationKernels
 
     // Softmax of narrow rows as SoftmaxRow computes it, in three passes over the batch: bias, row maximum and shift;
     // exp of everything at once; row sums, scaling and log Σ e^z.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxNarrowRows<T>(Span<T> z, ReadOnlySpan<T> bias, Span<T> a, Span<T> logSumExp, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -106,6 +109,7 @@ internal static class ActivationKernels
     }
 
     // g: (rows, cols) holds ∂C/∂a on entry and ∂C/∂z on return.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ActivationKind kind, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> g,
         int rows, int cols, T slope) where T : unmanaged, IFloatingPointIeee754<T>
     {

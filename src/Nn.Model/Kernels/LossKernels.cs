@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -12,6 +13,7 @@ internal static class LossKernels
     /// is then true), otherwise ∂ℓ/∂a, which the caller passes through the activation's backward step.
     /// </summary>
     // z, a, targets, gradient: (rows, cols); logSumExp: (rows), from the softmax forward pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (T Sum, bool IsPreActivation) Compute<T>(LossKind kind, ReadOnlySpan<T> z, ReadOnlySpan<T> a,
         ReadOnlySpan<T> logSumExp, ReadOnlySpan<T> targets, Span<T> gradient, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>

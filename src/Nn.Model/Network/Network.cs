@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using Nn.Kernels;
@@ -140,6 +141,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<T> ForwardCore(ReadOnlySpan<T> inputs, int batch)
     {
         CheckInputs(inputs, batch);
@@ -248,6 +250,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>The gradient slab followed by <see cref="StatisticsSlots"/> statistics slots, for one all-reduce per step.</summary>
     internal Span<T> GradientsWithStatistics => _gradients.Span;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private T ComputeGradientsCore(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, int denominator, out T lossSum)
     {
         if (_hasStep)
@@ -374,6 +377,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private T ForwardAndLoss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int batch, Loss loss, double l2, out bool isPreActivation, out T lossSum)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -405,6 +409,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     }
 
     // bias: (cols) = (1/rows) Σ_r delta[r, :]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnMean(ReadOnlySpan<T> delta, Span<T> mean, int rows, int cols, T scale)
     {
         delta[..cols].CopyTo(mean);

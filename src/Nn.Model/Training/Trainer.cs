@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -102,6 +103,7 @@ public static class Trainer
         return new Evaluation(lossSum / data.Count, data.IsClassification ? (double)correct / data.Count : null);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int CountCorrect<T>(ReadOnlySpan<T> outputs, ReadOnlySpan<int> labels, int classes) where T : INumber<T>
     {
         int correct = 0;
@@ -186,6 +188,7 @@ public static class Trainer
         private readonly IReadOnlyList<TrainingCallback> _callbacks = options.Communicator is { Rank: > 0 } ? [] : options.Callbacks;
         private readonly IProgress<EpochRecord>? _progress = options.Communicator is { Rank: > 0 } ? null : options.Progress;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public History Execute(CancellationToken cancellationToken)
         {
             int n = training.Count, batchSize = Math.Min(options.BatchSize, n);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Nn.Native.Memory;
@@ -30,6 +31,7 @@ public sealed class Adagrad : Optimizer
     {
         private readonly AlignedBuffer<T> _sum = new(count);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
         {
             CheckLengths(parameters, gradients, count);

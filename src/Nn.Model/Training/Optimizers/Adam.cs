@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Nn.Native.Memory;
@@ -63,6 +64,7 @@ public class Adam : Optimizer
         private readonly AlignedBuffer<T> _first = new(count);
         private readonly AlignedBuffer<T> _second = new(count);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
         {
             CheckLengths(parameters, gradients, count);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Nn.Native.Memory;
@@ -53,6 +54,7 @@ public sealed class GradientDescent : Optimizer
             _velocity = options.Momentum > 0 ? new AlignedBuffer<T>(count) : null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
         {
             CheckLengths(parameters, gradients, _count);

@@ -43,9 +43,10 @@ internal unsafe class CblasLibrary : BlasProvider
     }
 
     // From this length, products over a whole data set with a thin side go to Nn's thin kernels instead: the scores X·Wᵀ
-    // (n within one vector) and the gradient δᵀ·X (m ≤ 12). On 2 threads 60,000×10×784 took 13.5 ms there against 34-36 ms
-    // in OpenBLAS and 28 ms in MKL, and 10×784×60,000 13.6 ms against 24-27 and 29 (gemm-sweep, 2026-11-25). At batch
-    // sizes the libraries' small-matrix paths are as fast or faster, so shorter products stay in the library.
+    // (n within one vector) and the gradient δᵀ·X (m ≤ 12). On 2 threads 60,000×10×784 took 34-36 ms in OpenBLAS and
+    // 28 ms in MKL, and 10×784×60,000 24-27 and 29 ms (gemm-sweep, 2026-11-25); the thin kernels take 8.3-8.6 and
+    // 7.0-8.1 ms (2026-11-29). At batch sizes the libraries' small-matrix paths are as fast or faster (128×10×128: 5.4 µs
+    // in OpenBLAS, 6.5 µs managed), so shorter products stay in the library.
     private const int ThinLength = 4096;
     private readonly Lock _thinGate = new();
     private Providers.Managed.ManagedBlas? _thin;
