@@ -75,6 +75,75 @@ public sealed class ManagedBlasTests
     }
 
     [Fact]
+    public void AWeightGradientOverAWholeDataSetIsSplitByDepth()
+    {
+        Assert.Equal(4096, DepthSplitLength);
+        Assert.True(SplitsDepth(Transposed, None, 10, 60_000));
+        Assert.True(SplitsDepth(Transposed, None, 12, 4096));
+        Assert.False(SplitsDepth(Transposed, None, 12, 4095));    // a batch: C's columns are split as before
+        Assert.False(SplitsDepth(Transposed, None, 13, 60_000));  // more rows than the row kernel holds
+        Assert.False(SplitsDepth(None, None, 10, 60_000));
+        Assert.False(SplitsDepth(Transposed, Transposed, 10, 60_000));
+    }
+
+    [Theory]
+    [InlineData(60_000, 2, 0, 0, 30_016)]     // 938 granules of 64 samples: 469 and 469, the last one ragged
+    [InlineData(60_000, 2, 1, 30_016, 29_984)]
+    [InlineData(4096, 3, 2, 2688, 1408)]
+    [InlineData(64, 2, 0, 0, 0)]              // one granule for two parts: the first is empty
+    [InlineData(64, 2, 1, 0, 64)]
+    public void EachDepthPartTakesContiguousSamplesInGranulesOfSixtyFour(int k, int parts, int part, int first, int count)
+    {
+        Assert.Equal((first, count), DepthPart(k, parts, part));
+    }
+
+    [Fact]
+    public void TheDepthPartsTileTheSamplesExactlyInOrder()
+    {
+        foreach (int parts in new[] { 1, 2, 3, 7 })
+        foreach (int k in new[] { 1, 63, 64, 65, 4096, 4500, 60_000 })
+        {
+            int next = 0;
+            for (int part = 0; part < parts; part++)
+            {
+                (int first, int count) = DepthPart(k, parts, part);
+                if (count == 0) continue;
+                Assert.Equal(next, first);
+                Assert.Equal(0, first % 64);
+                next = first + count;
+            }
+            Assert.Equal(k, next);
+        }
+    }
+
+    [Fact]
+    public void ADepthSplitProductMatchesTheSerialOneAndAppliesBetaOnce()
+    {
+        // 10×784 += 0.5·δᵀ·X over 5,000 samples, β = 0.25, on two threads against one: the partial sums are added to C,
+        // which is scaled once. C's stride is wider than its rows; the padding stays untouched.
+        const int m = 10, n = 70, k = 5000, ldc = 75;
+        var random = new Random(5);
+        double[] a = Enumerable.Range(0, k * m).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] b = Enumerable.Range(0, k * n).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] start = Enumerable.Range(0, m * ldc).Select(_ => random.NextDouble()).ToArray();
+        double[] serial = (double[])start.Clone(), split = (double[])start.Clone();
+        var one = new ManagedBlas(1);
+        var two = new ManagedBlas(2);
+        one.Gemm(Transposed, None, m, n, k, 0.5, a, m, b, n, 0.25, serial, ldc);
+        two.Gemm(Transposed, None, m, n, k, 0.5, a, m, b, n, 0.25, split, ldc);
+        two.Threads = 1;   // stops its worker
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc; j++)
+            {
+                int at = i * ldc + j;
+                if (j >= n) Assert.Equal(start[at], split[at]);
+                else Assert.Equal(serial[at], split[at], 1e-12);
+            }
+        }
+    }
+
+    [Fact]
     public void AColumnSplitTakesTwoVectorsOfColumnsAtATimeTheMicroKernelsWidth()
     {
         bool wide = Vector512.IsHardwareAccelerated;

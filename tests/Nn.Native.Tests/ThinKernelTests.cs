@@ -179,3 +179,32 @@ public sealed class PanelVectorTests
     private static double[] Lanes(Panel256<double> value) => Lanes<double, Panel256<double>>(value);
     private static double[] Lanes(Panel512<double> value) => Lanes<double, Panel512<double>>(value);
 }
+
+/// <summary>The row kernel's walk over the next slice: every line of this part's columns of each row, once, in order.</summary>
+public sealed unsafe class SlicePrefetchTests
+{
+    [Fact]
+    public void TheWalkCoversThePartsColumnsOfEachRowOfTheNextSliceAndThenStops()
+    {
+        // Rows of 100 floats (400 bytes); this part's 40 columns are 160 bytes: lines at 0, 64 and 128 of each row. The
+        // current slice is 3 rows deep, so the next one starts 1,200 bytes in; 2 rows of it remain.
+        float* slice = (float*)0x10000;
+        var walk = SlicePrefetch.After(slice, 3, 100, 40, 2);
+        var seen = new List<long>();
+        for (byte* line = walk.Next(); line != null; line = walk.Next()) seen.Add((long)line - 0x10000);
+        Assert.Equal([1200, 1264, 1328, 1600, 1664, 1728], seen);
+        Assert.True(walk.Next() == null);   // it stays done
+    }
+
+    [Fact]
+    public void ARowOfWholeLinesEndsExactlyAtItsLastLineAndNothingRemainsWithNoRows()
+    {
+        double* slice = (double*)0x20000;
+        var walk = SlicePrefetch.After(slice, 1, 16, 16, 1);   // one row of 128 bytes: two lines
+        Assert.Equal(0x20000 + 128, (long)walk.Next());
+        Assert.Equal(0x20000 + 192, (long)walk.Next());
+        Assert.True(walk.Next() == null);
+        var none = SlicePrefetch.After(slice, 1, 16, 16, 0);   // the last slice: nothing after it
+        Assert.True(none.Next() == null);
+    }
+}

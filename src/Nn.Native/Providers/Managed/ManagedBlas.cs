@@ -6,7 +6,8 @@ namespace Nn.Native.Providers.Managed;
 
 /// <summary>
 /// The always-available provider: <see cref="ManagedGemmKernel{T}"/> split across a
-/// <see cref="WorkerPool"/> by rows (or columns, when C has too few rows to split).
+/// <see cref="WorkerPool"/> by rows (or columns, when C has too few rows to split; or by depth, for a weight gradient
+/// over a whole data set).
 /// </summary>
 internal sealed unsafe class ManagedBlas : BlasProvider
 {
@@ -73,8 +74,15 @@ internal sealed unsafe class ManagedBlas : BlasProvider
                     TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, A = a, Lda = lda,
                     B = b, Ldb = ldb, Beta = beta, C = c, Ldc = ldc, Parts = pool.Parallelism,
                 };
+                bool depth = SplitsDepth(transA, transB, m, k);
+                if (depth)
+                {
+                    // Parts after the first write their share of the sum here; the caller adds them to C below.
+                    job.Partials = ScratchBuffer.Ensure(ref Partials<T>.Buffer, (long)(job.Parts - 1) * m * n);
+                }
                 if (pool.TryRun(&RunPart<T>, (IntPtr)Unsafe.AsPointer(ref job)))
                 {
+                    if (depth) AddPartials(job.Partials, job.Parts - 1, m, n, c, ldc);
                     return;
                 }
                 break; // another caller holds the pool: this one runs serially
@@ -111,10 +119,54 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         return (splitColumns, first, Math.Max(0, last - first));
     }
 
-    // Part `part` of `Parts` computes its own block of C as an independent GEMM.
+    /// <summary>Samples (rows of X) from which a weight gradient δᵀ·X with at most this many rows of C is split by depth.</summary>
+    internal const int DepthSplitLength = 4096;
+
+    /// <summary>
+    /// Whether a parallel product splits K instead of C: the weight gradient δᵀ·X of a linear model or output layer over
+    /// a whole data set (C at most 12 rows, K the samples). Column halves of C made each thread read half of every row
+    /// of X; depth halves let each stream its own contiguous rows, and the partial C's are added afterwards.
+    /// </summary>
+    internal static bool SplitsDepth(Transpose transA, Transpose transB, int m, int k) =>
+        transA == Transpose.Transposed && transB == Transpose.None && m <= 12 && k >= DepthSplitLength;
+
+    /// <summary>The rows of B (samples) that part <paramref name="part"/> of <paramref name="parts"/> sums over, in whole granules of 64.</summary>
+    internal static (int First, int Count) DepthPart(int k, int parts, int part)
+    {
+        const int granule = 64;
+        int granules = (k + granule - 1) / granule;
+        int first = (int)((long)granules * part / parts) * granule;
+        int last = Math.Min(k, (int)((long)granules * (part + 1) / parts) * granule);
+        return (first, Math.Max(0, last - first));
+    }
+
+    // C += Σ partials, each m×n with leading dimension n, in part order (the sum's order is fixed for a thread count).
+    private static void AddPartials<T>(T* partials, int count, int m, int n, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < count; p++)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                T* row = c + i * (long)ldc, partial = partials + ((long)p * m + i) * n;
+                for (int j = 0; j < n; j++) row[j] += partial[j];   // at most 12 rows: microseconds beside the product
+            }
+        }
+    }
+
+    // Part `part` of `Parts` computes its own block of C as an independent GEMM (or, split by depth, its share of C).
     private static void RunPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>((void*)context);
+        if (job.Partials != null)
+        {
+            (int from, int rows) = DepthPart(job.K, job.Parts, part);
+            // The first part applies β to C and adds its share there; the others start from zero in their own slab.
+            T* target = part == 0 ? job.C : job.Partials + (long)(part - 1) * job.M * job.N;
+            ManagedGemmKernel<T>.Multiply(job.TransA, job.TransB, job.M, job.N, rows, job.Alpha,
+                job.A + from * (long)job.Lda, job.Lda, job.B + from * (long)job.Ldb, job.Ldb,
+                part == 0 ? job.Beta : T.Zero, target, part == 0 ? job.Ldc : job.N);
+            return;
+        }
         (bool splitColumns, int first, int count) = Part(job.M, job.N, job.Parts, part, ManagedGemmKernel<T>.ColumnGranule);
         if (count == 0)
         {
@@ -141,5 +193,12 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         public int M, N, K, Lda, Ldb, Ldc, Parts;
         public T Alpha, Beta;
         public T* A, B, C;
+        public T* Partials;   // set when the product is split by depth
+    }
+
+    // The caller's slab for the partial sums of a depth split, kept between calls.
+    private static class Partials<T> where T : unmanaged
+    {
+        [ThreadStatic] public static Memory.AlignedBuffer<T>? Buffer;
     }
 }

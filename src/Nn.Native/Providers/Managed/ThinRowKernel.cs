@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using Nn.Native.Memory;
 
 namespace Nn.Native.Providers.Managed;
@@ -39,7 +38,7 @@ internal static unsafe class ThinRowKernel<T, TVector> where T : unmanaged, IFlo
                 for (int r = 0; r < Rows; r++) packed[p * Rows + r] = r < m ? alpha * source[r] : T.Zero;
             }
             T* bSlice = b + p0 * (long)ldb;
-            var next = new SlicePrefetch(bSlice + depth * (long)ldb, ldb * sizeof(T), n * sizeof(T), Math.Min(slice, k - p0 - depth));
+            var next = SlicePrefetch.After(bSlice, depth, ldb, n, Math.Min(slice, k - p0 - depth));
             int j = 0;
             for (; j + 2 * w <= n; j += 2 * w) Block2(packed, depth, bSlice + j, ldb, c + j, ldc, m, ref next);
             for (; j + w <= n; j += w) Block1(packed, depth, bSlice + j, ldb, c + j, ldc, m, ref next);
@@ -122,30 +121,5 @@ internal static unsafe class ThinRowKernel<T, TVector> where T : unmanaged, IFlo
         if (row >= rows) return;
         T* target = c + row * (long)ldc;
         TVector.Store(TVector.Add(TVector.Load(target), value), target);
-    }
-
-    /// <summary>
-    /// Walks the next slice of B (this part's columns of each row) two cache lines at a time, asking for them in L2
-    /// while the current slice is computed: alone, the first column block of each slice waited on memory.
-    /// </summary>
-    private struct SlicePrefetch(T* row, long rowStrideBytes, int rowBytes, int rows)
-    {
-        private byte* _row = (byte*)row;
-        private int _offset, _rowsLeft = rows;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Two()
-        {
-            if (_rowsLeft <= 0 || !Sse.IsSupported) return;
-            Sse.Prefetch1(_row + _offset);
-            Sse.Prefetch1(_row + _offset + 64);
-            _offset += 128;
-            if (_offset >= rowBytes)
-            {
-                _offset = 0;
-                _row += rowStrideBytes;
-                _rowsLeft--;
-            }
-        }
     }
 }
