@@ -25,6 +25,8 @@ public sealed unsafe class AlignedBufferTests(ITestOutputHelper output)
     public void ABigBufferStartsOnAHugePageOnLinuxAndCountsOnlyItsOwnBytes()
     {
         const int length = 3 * 1024 * 1024 + 5;   // 12 MiB and 20 bytes: rounded up to seven 2 MiB pages underneath
+        GC.Collect();   // no finalizer of earlier garbage may free a block while this test counts bytes
+        GC.WaitForPendingFinalizers();
         long before = NativeMemoryStatistics.LiveBytes;
         using (var buffer = new AlignedBuffer<float>(length))
         {
@@ -55,6 +57,7 @@ public sealed unsafe class AlignedBufferTests(ITestOutputHelper output)
         buffer.Dispose();
         Assert.True(buffer.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => buffer.Span.Length);
+        Assert.Throws<ObjectDisposedException>(() => (long)buffer.Pointer);
     }
 
     [Fact]
@@ -79,6 +82,10 @@ public sealed unsafe class AlignedBufferTests(ITestOutputHelper output)
     [Fact]
     public void FinalizerFreesBuffersThatWereNeverDisposed()
     {
+        // Garbage left by earlier tests first (a stopped GEMM worker's per-thread scratch is freed by its finalizer), so
+        // that only this test's buffers are counted below.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         long blocksBefore = NativeMemoryStatistics.LiveBlocks;
         long bytesBefore = NativeMemoryStatistics.LiveBytes;
         AbandonBuffers(10_000);

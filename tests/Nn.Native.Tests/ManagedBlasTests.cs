@@ -116,11 +116,13 @@ public sealed class ManagedBlasTests
         }
     }
 
-    [Fact]
-    public void ADepthSplitProductMatchesTheSerialOneAndAppliesBetaOnce()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]   // more than one partial slab
+    public void ADepthSplitProductMatchesTheSerialOneAndAppliesBetaOnce(int threads)
     {
-        // 10×784 += 0.5·δᵀ·X over 5,000 samples, β = 0.25, on two threads against one: the partial sums are added to C,
-        // which is scaled once. C's stride is wider than its rows; the padding stays untouched.
+        // 10×70 += 0.5·δᵀ·X over 5,000 samples, β = 0.25, split by depth against one thread: the partial sums are added
+        // to C, which is scaled once. C's stride is wider than its rows; the padding stays untouched.
         const int m = 10, n = 70, k = 5000, ldc = 75;
         var random = new Random(5);
         double[] a = Enumerable.Range(0, k * m).Select(_ => random.NextDouble() - 0.5).ToArray();
@@ -128,7 +130,7 @@ public sealed class ManagedBlasTests
         double[] start = Enumerable.Range(0, m * ldc).Select(_ => random.NextDouble()).ToArray();
         double[] serial = (double[])start.Clone(), split = (double[])start.Clone();
         var one = new ManagedBlas(1);
-        var two = new ManagedBlas(2);
+        var two = new ManagedBlas(threads);
         one.Gemm(Transposed, None, m, n, k, 0.5, a, m, b, n, 0.25, serial, ldc);
         two.Gemm(Transposed, None, m, n, k, 0.5, a, m, b, n, 0.25, split, ldc);
         two.Threads = 1;   // stops its worker
