@@ -155,6 +155,40 @@ public sealed class KernelTests
         AssertGuardsIntact(g);
     }
 
+    // The bias gradient: column means of δ, bit for bit the row-by-row sums, for widths around the vector blocks
+    // (four vectors, one vector, the scalar tail) and a single row; guard cells around the mean stay untouched.
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(5, 10)]
+    [InlineData(4, 31)]
+    [InlineData(2, 32)]
+    [InlineData(3, 33)]
+    [InlineData(6, 67)]
+    [InlineData(128, 256)]
+    public void ColumnMeansAreTheRowByRowSumsScaled(int rows, int cols)
+    {
+        var random = new Random(rows * 1000 + cols);
+        float[] delta = Enumerable.Range(0, rows * cols).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+        float[] mean = [.. Enumerable.Repeat(-7f, 3), .. new float[cols], .. Enumerable.Repeat(-7f, 3)];
+        ColumnSums.Mean<float>(delta, mean.AsSpan(3, cols), rows, cols, 0.25f);
+        for (int j = 0; j < cols; j++)
+        {
+            float sum = delta[j];
+            for (int r = 1; r < rows; r++) sum += delta[r * cols + j];
+            Assert.Equal(sum * 0.25f, mean[3 + j]);
+        }
+        Assert.All(mean[..3].Concat(mean[^3..]), value => Assert.Equal(-7f, value));
+    }
+
+    [Fact]
+    public void ColumnMeansRefuseSpansShorterThanTheirShape()
+    {
+        Assert.Throws<ArgumentException>(() => ColumnSums.Mean<float>(new float[11], new float[4], 3, 4, 1f));
+        Assert.Throws<ArgumentException>(() => ColumnSums.Mean<float>(new float[12], new float[3], 3, 4, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ColumnSums.Mean<float>(new float[12], new float[4], 0, 4, 1f));
+    }
+
     [Fact]
     public void SoftmaxBackwardIsTheJacobianVectorProduct()
     {

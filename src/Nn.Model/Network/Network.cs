@@ -282,7 +282,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             {
                 TensorPrimitives.MultiplyAdd(Weights(l), decay, weightGradients, weightGradients);
             }
-            ColumnMean(delta, BiasGradients(l), batch, layout.Outputs, inverseBatch);
+            ColumnSums.Mean<T>(delta, BiasGradients(l), batch, layout.Outputs, inverseBatch);
 
             if (l > 0)
             {
@@ -406,28 +406,6 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             cost += T.CreateChecked(l2 / 2) * inverseBatch * squares;
         }
         return cost;
-    }
-
-    // bias: (cols) = (1/rows) Σ_r delta[r, :]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnMean(ReadOnlySpan<T> delta, Span<T> mean, int rows, int cols, T scale)
-    {
-        delta[..cols].CopyTo(mean);
-        if (cols <= ActivationKernels.NarrowRow)
-        {
-            // The same additions in the same order, without a TensorPrimitives call per row of ten.
-            mean = mean[..cols];
-            for (int r = 1; r < rows; r++)
-            {
-                ReadOnlySpan<T> row = delta.Slice(r * cols, cols);
-                for (int j = 0; j < mean.Length; j++) mean[j] += row[j];
-            }
-        }
-        else
-        {
-            for (int r = 1; r < rows; r++) TensorPrimitives.Add(mean, delta.Slice(r * cols, cols), mean);
-        }
-        TensorPrimitives.Multiply(mean, scale, mean);
     }
 
     private void CheckInputs(ReadOnlySpan<T> inputs, int batch)

@@ -208,6 +208,23 @@ public sealed class TrainerContractTests
         Assert.Equal(0, Trainer.CountCorrect<double>([], [], 3));
     }
 
+    [Theory]
+    [InlineData(new[] { 0.3, 0.3, 0.1 }, 0)]                   // a tie goes to the first
+    [InlineData(new[] { 0.1, 0.2, 0.9 }, 2)]                   // the largest last
+    [InlineData(new[] { 0.5, double.NaN, 0.9 }, 1)]            // the first NaN, as TensorPrimitives.IndexOfMax answers
+    [InlineData(new[] { double.NaN, double.NaN, 0.9 }, 0)]
+    [InlineData(new[] { -0.0, 0.0, -1.0 }, 1)]                 // +0 is larger than −0
+    [InlineData(new[] { 0.0, -0.0, -1.0 }, 0)]
+    [InlineData(new[] { -3.0, -2.0, -5.0 }, 1)]
+    public void ThePredictedClassIsTheOneTensorPrimitivesIndexOfMaxNames(double[] outputs, int expected)
+    {
+        Assert.Equal(expected, System.Numerics.Tensors.TensorPrimitives.IndexOfMax<double>(outputs));   // the reference
+        for (int label = 0; label < 3; label++)
+        {
+            Assert.Equal(label == expected ? 1 : 0, Trainer.CountCorrect<double>(outputs, [label], 3));
+        }
+    }
+
     [Fact]
     public void EvaluateWeighsUnevenBatchesBySize()
     {
