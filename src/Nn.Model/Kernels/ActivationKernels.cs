@@ -1,13 +1,14 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Nn.Kernels;
 
 /// <summary>
 /// The activation half of a dense layer, for a whole batch. Forward adds the bias and activates
 /// each row while it is in L1 (one fused pass for Identity/Step/ReLU/LeakyReLU; for sigmoid, tanh and
-/// softmax the row is biased and then handed to TensorPrimitives, which is accurate and vectorised).
+/// softmax the row is biased and then handed to TensorPrimitives, which is accurate and vectorised). Softmax rows of
+/// up to <see cref="NarrowRow"/> classes are done for the whole batch at once instead (one exp call, plain loops).
 /// </summary>
 internal static class ActivationKernels
 {

@@ -1,7 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Nn.Data;
 using Nn.Native.Memory;
 using Nn.Training.Distributed;
