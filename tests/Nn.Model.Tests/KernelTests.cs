@@ -122,14 +122,18 @@ public sealed class KernelTests
         double[] logits = Enumerable.Range(0, rows * cols).Select(_ => random.NextDouble() * 6 - 3).ToArray();
         double[] bias = Enumerable.Range(0, cols).Select(j => 0.1 * j - 0.5).ToArray();
         double[] t = Enumerable.Range(0, rows * cols).Select(i => i % cols == i / cols % cols ? 0.75 : 0.25 / (cols - 1)).ToArray();
+        logits[cols] += 800;   // a spread of 800 in row 1: e^(z − minimum) would overflow a double, e^(z − maximum) does not
         for (int j = 0; j < cols; j++) logits[2 * cols + j] -= 1000;   // e^z underflows unless shifted by the row maximum
+        for (int j = 0; j < cols; j++) t[cols + j] *= 1.0009;   // row 1's targets sum to 1.0009: the mass weighs log Σ e^z
         logits[3 * cols + 1] = double.NaN;   // the last row only
         double[] z = Guarded(logits), a = Guarded(new double[rows * cols]), lse = Guarded(new double[rows]);
         ActivationKernels.Forward(ActivationKind.Softmax, Inner(z), bias, Inner(a), Inner(lse), rows, cols, 0.0);
+        double expected = 0;   // the cross-entropy −Σ t·log a = Σ t·(log Σ e^z − z), from the formulas
         for (int r = 0; r < rows - 1; r++)
         {
             double[] biased = Enumerable.Range(0, cols).Select(j => logits[r * cols + j] + bias[j]).ToArray();
             double max = biased.Max(), sum = biased.Sum(v => Math.Exp(v - max));
+            for (int j = 0; j < cols; j++) expected += t[r * cols + j] * (max + Math.Log(sum) - biased[j]);
             Assert.Equal(max + Math.Log(sum), Inner(lse)[r], 1e-12 * Math.Max(1, Math.Abs(max)));
             for (int j = 0; j < cols; j++)
             {
@@ -147,10 +151,12 @@ public sealed class KernelTests
         (double loss, bool pre) = LossKernels.Compute(LossKind.CategoricalCrossEntropy, Inner(z)[..((rows - 1) * cols)], Inner(a)[..((rows - 1) * cols)],
             Inner(lse)[..(rows - 1)], t.AsSpan(0, (rows - 1) * cols), Inner(g), rows - 1, cols);
         Assert.True(pre);
-        double expected = 0;
-        for (int i = 0; i < (rows - 1) * cols; i++) expected -= t[i] * Math.Log(Inner(a)[i]);
         Assert.Equal(expected, loss, 1e-11 * Math.Abs(expected));
-        for (int i = 0; i < (rows - 1) * cols; i++) Assert.Equal(Inner(a)[i] - t[i], Inner(g)[i], 1e-14);   // each row's mass is 1
+        for (int i = 0; i < (rows - 1) * cols; i++)
+        {
+            double mass = i / cols == 1 ? 1.0009 : 1;
+            Assert.Equal(Inner(a)[i] * mass - t[i], Inner(g)[i], 1e-14);
+        }
         Assert.All(Inner(g).Slice((rows - 1) * cols).ToArray(), value => Assert.Equal(0, value));
         AssertGuardsIntact(g);
     }
@@ -184,7 +190,8 @@ public sealed class KernelTests
     [Fact]
     public void ColumnMeansRefuseSpansShorterThanTheirShape()
     {
-        Assert.Throws<ArgumentException>(() => ColumnSums.Mean<float>(new float[11], new float[4], 3, 4, 1f));
+        var shortDelta = Assert.Throws<ArgumentException>(() => ColumnSums.Mean<float>(new float[11], new float[4], 3, 4, 1f));
+        Assert.Equal("δ holds 11 values and the mean 4; 3 rows of 4 need 12 and 4.", shortDelta.Message);
         Assert.Throws<ArgumentException>(() => ColumnSums.Mean<float>(new float[12], new float[3], 3, 4, 1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => ColumnSums.Mean<float>(new float[12], new float[4], 0, 4, 1f));
     }
