@@ -34,19 +34,22 @@ public sealed class ManagedBlasTests
     }
 
     [Theory]
-    [InlineData(128, 256, 2, 32, false, 0, 66)]   // 22 granules of 6 rows: 11 and 11, the last one ragged
-    [InlineData(128, 256, 2, 32, false, 1, 62)]
-    [InlineData(95, 256, 2, 32, true, 0, 128)]    // fewer than 48 rows a part and more columns than rows: columns
-    [InlineData(95, 256, 2, 32, true, 1, 128)]
-    [InlineData(96, 256, 2, 32, false, 0, 48)]
-    [InlineData(10, 784, 2, 32, true, 0, 384)]    // 25 granules of 32 columns: 12 and 13
-    [InlineData(10, 784, 2, 32, true, 1, 400)]
-    [InlineData(10, 10, 2, 32, false, 1, 4)]      // as many columns as rows: rows
-    [InlineData(6, 1, 2, 32, false, 0, 0)]        // one granule for two parts: the first is empty
-    [InlineData(6, 1, 2, 32, false, 1, 6)]
-    public void EachPartTakesAContiguousBlockOfWholeGranules(int m, int n, int parts, int granule, bool columns, int part, int count)
+    [InlineData(128, 256, 2, 6, false, 0, 66)]   // 22 granules of 6 rows: 11 and 11, the last one ragged
+    [InlineData(128, 256, 2, 6, false, 1, 62)]
+    [InlineData(128, 256, 2, 8, false, 0, 64)]   // 16 granules of 8 rows: 8 and 8
+    [InlineData(130, 256, 2, 8, false, 0, 64)]   // 17 granules of 8 rows: 8 and 9, the last one ragged
+    [InlineData(130, 256, 2, 8, false, 1, 66)]
+    [InlineData(95, 256, 2, 6, true, 0, 128)]    // fewer than 48 rows a part and more columns than rows: columns
+    [InlineData(95, 256, 2, 6, true, 1, 128)]
+    [InlineData(96, 256, 2, 6, false, 0, 48)]
+    [InlineData(10, 784, 2, 6, true, 0, 384)]    // 25 granules of 32 columns: 12 and 13
+    [InlineData(10, 784, 2, 6, true, 1, 400)]
+    [InlineData(10, 10, 2, 6, false, 1, 4)]      // as many columns as rows: rows
+    [InlineData(6, 1, 2, 6, false, 0, 0)]        // one granule for two parts: the first is empty
+    [InlineData(6, 1, 2, 6, false, 1, 6)]
+    public void EachPartTakesAContiguousBlockOfWholeGranules(int m, int n, int parts, int rowGranule, bool columns, int part, int count)
     {
-        (bool splitColumns, _, int actual) = Part(m, n, parts, part, granule);
+        (bool splitColumns, _, int actual) = Part(m, n, parts, part, 32, rowGranule);
         Assert.Equal(columns, splitColumns);
         Assert.Equal(count, actual);
     }
@@ -54,6 +57,7 @@ public sealed class ManagedBlasTests
     [Fact]
     public void ThePartsTileTheProductExactlyInOrder()
     {
+        foreach (int rowGranule in new[] { 6, 8 })
         foreach (int parts in new[] { 1, 2, 3, 4, 7 })
         foreach (int m in new[] { 1, 5, 6, 7, 47, 95, 96, 97, 128, 1000, 60_000 })
         foreach (int n in new[] { 1, 10, 31, 32, 33, 128, 784 })
@@ -62,12 +66,12 @@ public sealed class ManagedBlasTests
             bool? columns = null;
             for (int part = 0; part < parts; part++)
             {
-                (bool splitColumns, int first, int count) = Part(m, n, parts, part, 32);
+                (bool splitColumns, int first, int count) = Part(m, n, parts, part, 32, rowGranule);
                 columns ??= splitColumns;
                 Assert.Equal(columns, splitColumns);
                 if (count == 0) continue;
                 Assert.Equal(next, first);
-                Assert.Equal(0, first % (splitColumns ? 32 : 6));
+                Assert.Equal(0, first % (splitColumns ? 32 : rowGranule));
                 next = first + count;
             }
             Assert.Equal(columns == true ? n : m, next);
@@ -152,6 +156,14 @@ public sealed class ManagedBlasTests
         Assert.Equal(wide, ManagedGemmKernel<float>.UsesWideVectors);
         Assert.Equal(wide ? 32 : 16, ManagedGemmKernel<float>.ColumnGranule);
         Assert.Equal(wide ? 16 : 8, ManagedGemmKernel<double>.ColumnGranule);
+    }
+
+    [Fact]
+    public void ARowSplitTakesTheMicroKernelsHeightAtATimeEightRowsWith512BitVectors()
+    {
+        int rows = Vector512.IsHardwareAccelerated ? 8 : 6;
+        Assert.Equal(rows, ManagedGemmKernel<float>.RowGranule);
+        Assert.Equal(rows, ManagedGemmKernel<double>.RowGranule);
     }
 
     [Fact]

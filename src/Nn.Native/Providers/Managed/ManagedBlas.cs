@@ -105,14 +105,14 @@ internal sealed unsafe class ManagedBlas : BlasProvider
 
     /// <summary>
     /// The block of C that part <paramref name="part"/> of <paramref name="parts"/> computes: rows, or columns when C
-    /// has too few rows to split, in whole granules (6 rows, the micro-kernel's height; two vectors of columns, its
+    /// has too few rows to split, in whole granules (the micro-kernel's height in rows; two vectors of columns, its
     /// width) so that only the last block has a ragged edge. The blocks tile C exactly; some may be empty.
     /// </summary>
-    internal static (bool SplitColumns, int First, int Count) Part(int m, int n, int parts, int part, int columnGranule)
+    internal static (bool SplitColumns, int First, int Count) Part(int m, int n, int parts, int part, int columnGranule, int rowGranule)
     {
         bool splitColumns = m < RowsPerPart * parts && n > m;
         int extent = splitColumns ? n : m;
-        int granule = splitColumns ? columnGranule : 6;
+        int granule = splitColumns ? columnGranule : rowGranule;
         int granules = (extent + granule - 1) / granule;
         int first = (int)((long)granules * part / parts) * granule;
         int last = Math.Min(extent, (int)((long)granules * (part + 1) / parts) * granule);
@@ -167,7 +167,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
                 part == 0 ? job.Beta : T.Zero, target, part == 0 ? job.Ldc : job.N);
             return;
         }
-        (bool splitColumns, int first, int count) = Part(job.M, job.N, job.Parts, part, ManagedGemmKernel<T>.ColumnGranule);
+        (bool splitColumns, int first, int count) = Part(job.M, job.N, job.Parts, part, ManagedGemmKernel<T>.ColumnGranule, ManagedGemmKernel<T>.RowGranule);
         if (count == 0)
         {
             return;

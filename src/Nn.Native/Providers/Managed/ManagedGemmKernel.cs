@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Nn.Native.Memory;
 
 namespace Nn.Native.Providers.Managed;
@@ -9,14 +10,16 @@ namespace Nn.Native.Providers.Managed;
 /// Single-threaded GEMM in the Goto/BLIS shape: C is updated in KC-deep slices; each slice packs a
 /// block of op(B) into NR-wide column panels and a block of alpha·op(A) into MR-tall row panels, so
 /// the MR×NR micro-kernel streams both from contiguous, cache-resident memory with FMA on the widest
-/// vectors the CPU has (NR = two vectors). Packing is the only place where transposes and leading dimensions matter.
+/// vectors the CPU has (NR = two vectors; MR = 8 rows with 512-bit vectors, whose 32 registers hold 16
+/// accumulators, else 6). Packing is the only place where transposes and leading dimensions matter.
 /// </summary>
 internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct, IPanelVector<TVector, T>
 {
-    private const int MR = 6;
+    /// <summary>Rows of the micro-kernel: 8 when vectors are 64 bytes (32 registers), else 6 (16 registers).</summary>
+    internal static int MR => TVector.Count * Unsafe.SizeOf<T>() == 64 ? 8 : 6;
     private const int KC = 256;
-    private const int MC = 120;
+    private static int MC => MR == 8 ? 128 : 120;
     private const int NC = 2048;
     private static int W => TVector.Count;
     private static int NR => 2 * TVector.Count;
@@ -77,7 +80,9 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             int mr = Math.Min(MR, mc - ir);
-                            MicroKernel(kc, packedA + ir * kc, panelB, c + (ic + ir) * (long)ldc + jc + jr, ldc, mr, nr);
+                            T* tile = c + (ic + ir) * (long)ldc + jc + jr;
+                            if (MR == 8) MicroKernel8(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr);
+                            else MicroKernel6(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr);
                         }
                     }
                 }
@@ -108,21 +113,47 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     // packed[(i / MR) * kc * MR + p * MR + i % MR] = alpha · op(A)[ic + i, pc + p], zero-padded to whole panels.
     private static void PackA(Transpose transA, T* a, int lda, int ic, int pc, int mc, int kc, T alpha, T* packed)
     {
-        for (int ir = 0; ir < mc; ir += MR)
+        int mrFull = MR;
+        for (int ir = 0; ir < mc; ir += mrFull)
         {
-            int mr = Math.Min(MR, mc - ir);
+            int mr = Math.Min(mrFull, mc - ir);
             T* panel = packed + ir * kc;
             if (transA == Transpose.None)
             {
-                for (int r = 0; r < MR; r++)
+                T* source = a + (ic + ir) * (long)lda + pc;
+                // Whole 8-row panels are 8×8 transposes in registers: a scalar interleave of the rows cost about 1 ns
+                // an element, a fifth of the forward product at batch 128.
+                if (mr == 8 && TransposedPanelPacking.TryPack(source, lda, kc, 8, panel))
+                {
+                    if (alpha != T.One) Scale(panel, 8 * kc, alpha);
+                    continue;
+                }
+                for (int r = 0; r < mrFull; r++)
                 {
                     if (r >= mr)
                     {
-                        for (int p = 0; p < kc; p++) panel[p * MR + r] = T.Zero;
+                        for (int p = 0; p < kc; p++) panel[p * mrFull + r] = T.Zero;
                         continue;
                     }
-                    T* source = a + (ic + ir + r) * (long)lda + pc;
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * source[p];
+                    T* row = source + r * (long)lda;
+                    for (int p = 0; p < kc; p++) panel[p * mrFull + r] = alpha * row[p];
+                }
+            }
+            else if (mr == 8 && Unsafe.SizeOf<T>() == 4)
+            {
+                // op(A) = Aᵀ: each depth step's 8 rows are 8 contiguous elements of A, one 256-bit vector of floats.
+                Vector256<T> scale = Vector256.Create(alpha);
+                for (int p = 0; p < kc; p++)
+                {
+                    Vector256.Store(scale * Vector256.Load(a + (pc + p) * (long)lda + ic + ir), panel + p * 8);
+                }
+            }
+            else if (mr == 8)
+            {
+                Vector512<T> scale = Vector512.Create(alpha);   // doubles: 8 of them fill a 512-bit vector
+                for (int p = 0; p < kc; p++)
+                {
+                    Vector512.Store(scale * Vector512.Load(a + (pc + p) * (long)lda + ic + ir), panel + p * 8);
                 }
             }
             else
@@ -130,12 +161,20 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
                 for (int p = 0; p < kc; p++)
                 {
                     T* source = a + (pc + p) * (long)lda + ic + ir;
-                    T* target = panel + p * MR;
+                    T* target = panel + p * mrFull;
                     for (int r = 0; r < mr; r++) target[r] = alpha * source[r];
-                    for (int r = mr; r < MR; r++) target[r] = T.Zero;
+                    for (int r = mr; r < mrFull; r++) target[r] = T.Zero;
                 }
             }
         }
+    }
+
+    private static void Scale(T* values, int count, T alpha)
+    {
+        int w = Vector256<T>.Count, i = 0;
+        Vector256<T> scale = Vector256.Create(alpha);
+        for (; i + w <= count; i += w) Vector256.Store(scale * Vector256.Load(values + i), values + i);
+        for (; i < count; i++) values[i] *= alpha;
     }
 
     // packed[(j / NR) * kc * NR + p * NR + j % NR] = op(B)[pc + p, jc + j], zero-padded to whole panels.
@@ -182,9 +221,9 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         }
     }
 
-    // c[0..mr, 0..nr] += packedA(MR×kc) · packedB(kc×NR); twelve accumulators stay in registers.
+    // c[0..mr, 0..nr] += packedA(6×kc) · packedB(kc×NR); twelve accumulators stay in registers (256-bit vectors).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
+    private static void MicroKernel6(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
     {
         int w = W;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -205,30 +244,105 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             c40 = TVector.MultiplyAdd(ai, b0, c40); c41 = TVector.MultiplyAdd(ai, b1, c41);
             ai = TVector.Broadcast(a[5]);
             c50 = TVector.MultiplyAdd(ai, b0, c50); c51 = TVector.MultiplyAdd(ai, b1, c51);
-            a += MR;
+            a += 6;
             b += 2 * w;
         }
 
-        if (mr == MR && nr == 2 * w)
+        if (mr == 6 && nr == 2 * w)
         {
             AddRow(c, c00, c01, w);
             AddRow(c + ldc, c10, c11, w);
-            AddRow(c + 2 * ldc, c20, c21, w);
-            AddRow(c + 3 * ldc, c30, c31, w);
-            AddRow(c + 4 * ldc, c40, c41, w);
+            AddRow(c + 2 * (long)ldc, c20, c21, w);
+            AddRow(c + 3 * (long)ldc, c30, c31, w);
+            AddRow(c + 4 * (long)ldc, c40, c41, w);
             AddRow(c + 5 * (long)ldc, c50, c51, w);
             return;
         }
 
-        // Edge tile: spill the accumulators and add only the valid part.
         int stride = 2 * w;
-        T* tile = stackalloc T[MR * stride];
+        T* tile = stackalloc T[8 * stride];
         TVector.Store(c00, tile); TVector.Store(c01, tile + w);
         TVector.Store(c10, tile + stride); TVector.Store(c11, tile + stride + w);
         TVector.Store(c20, tile + 2 * stride); TVector.Store(c21, tile + 2 * stride + w);
         TVector.Store(c30, tile + 3 * stride); TVector.Store(c31, tile + 3 * stride + w);
         TVector.Store(c40, tile + 4 * stride); TVector.Store(c41, tile + 4 * stride + w);
         TVector.Store(c50, tile + 5 * stride); TVector.Store(c51, tile + 5 * stride + w);
+        AddTile(tile, c, ldc, mr, nr);
+    }
+
+    // c[0..mr, 0..nr] += packedA(8×kc) · packedB(kc×NR); sixteen accumulators stay in registers (512-bit vectors).
+    // C's tile is fetched at the start so that its cache misses overlap the multiply-adds instead of following them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel8(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
+    {
+        int w = W;
+        for (int r = 0; Sse.IsSupported && r < mr; r++)
+        {
+            Sse.Prefetch0(c + r * (long)ldc);
+            Sse.Prefetch0(c + r * (long)ldc + nr - 1);
+        }
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TVector c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            TVector b0 = TVector.Load(b);
+            TVector b1 = TVector.Load(b + w);
+            TVector a0 = TVector.Broadcast(a[0]), a1 = TVector.Broadcast(a[1]);
+            c00 = TVector.MultiplyAdd(a0, b0, c00); c01 = TVector.MultiplyAdd(a0, b1, c01);
+            c10 = TVector.MultiplyAdd(a1, b0, c10); c11 = TVector.MultiplyAdd(a1, b1, c11);
+            a0 = TVector.Broadcast(a[2]); a1 = TVector.Broadcast(a[3]);
+            c20 = TVector.MultiplyAdd(a0, b0, c20); c21 = TVector.MultiplyAdd(a0, b1, c21);
+            c30 = TVector.MultiplyAdd(a1, b0, c30); c31 = TVector.MultiplyAdd(a1, b1, c31);
+            a0 = TVector.Broadcast(a[4]); a1 = TVector.Broadcast(a[5]);
+            c40 = TVector.MultiplyAdd(a0, b0, c40); c41 = TVector.MultiplyAdd(a0, b1, c41);
+            c50 = TVector.MultiplyAdd(a1, b0, c50); c51 = TVector.MultiplyAdd(a1, b1, c51);
+            a0 = TVector.Broadcast(a[6]); a1 = TVector.Broadcast(a[7]);
+            c60 = TVector.MultiplyAdd(a0, b0, c60); c61 = TVector.MultiplyAdd(a0, b1, c61);
+            c70 = TVector.MultiplyAdd(a1, b0, c70); c71 = TVector.MultiplyAdd(a1, b1, c71);
+            a += 8;
+            b += 2 * w;
+        }
+
+        if (mr == 8 && nr == 2 * w)
+        {
+            AddRow(c, c00, c01, w);
+            AddRow(c + ldc, c10, c11, w);
+            AddRow(c + 2 * (long)ldc, c20, c21, w);
+            AddRow(c + 3 * (long)ldc, c30, c31, w);
+            AddRow(c + 4 * (long)ldc, c40, c41, w);
+            AddRow(c + 5 * (long)ldc, c50, c51, w);
+            AddRow(c + 6 * (long)ldc, c60, c61, w);
+            AddRow(c + 7 * (long)ldc, c70, c71, w);
+            return;
+        }
+
+        int stride = 2 * w;
+        T* tile = stackalloc T[8 * stride];
+        TVector.Store(c00, tile); TVector.Store(c01, tile + w);
+        TVector.Store(c10, tile + stride); TVector.Store(c11, tile + stride + w);
+        TVector.Store(c20, tile + 2 * stride); TVector.Store(c21, tile + 2 * stride + w);
+        TVector.Store(c30, tile + 3 * stride); TVector.Store(c31, tile + 3 * stride + w);
+        TVector.Store(c40, tile + 4 * stride); TVector.Store(c41, tile + 4 * stride + w);
+        TVector.Store(c50, tile + 5 * stride); TVector.Store(c51, tile + 5 * stride + w);
+        TVector.Store(c60, tile + 6 * stride); TVector.Store(c61, tile + 6 * stride + w);
+        TVector.Store(c70, tile + 7 * stride); TVector.Store(c71, tile + 7 * stride + w);
+        AddTile(tile, c, ldc, mr, nr);
+    }
+
+    // Edge tile: the spilled accumulators, only the valid mr×nr part added to C.
+    private static void AddTile(T* tile, T* c, int ldc, int mr, int nr)
+    {
+        int stride = 2 * W;
+        if (nr == stride)
+        {
+            for (int r = 0; r < mr; r++)
+            {
+                T* row = c + r * (long)ldc;
+                AddRow(row, TVector.Load(tile + r * stride), TVector.Load(tile + r * stride + W), W);
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++)
         {
             T* row = c + r * (long)ldc;
@@ -248,6 +362,9 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 internal static unsafe class ManagedGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool UsesWideVectors => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+    /// <summary>Row granule a parallel split should respect (the kernel's MR).</summary>
+    public static int RowGranule => UsesWideVectors ? ManagedGemmKernel<T, Panel512<T>>.MR : ManagedGemmKernel<T, Panel256<T>>.MR;
 
     /// <summary>Column granule a parallel split should respect (the kernel's NR).</summary>
     public static int ColumnGranule => 2 * (UsesWideVectors ? Vector512<T>.Count : Vector256<T>.Count);
