@@ -34,14 +34,14 @@ public sealed class ManagedBlasTests
     }
 
     [Theory]
-    [InlineData(128, 256, 2, 6, false, 0, 66)]   // 22 granules of 6 rows: 11 and 11, the last one ragged
-    [InlineData(128, 256, 2, 6, false, 1, 62)]
-    [InlineData(128, 256, 2, 8, false, 0, 64)]   // 16 granules of 8 rows: 8 and 8
-    [InlineData(130, 256, 2, 8, false, 0, 64)]   // 17 granules of 8 rows: 8 and 9, the last one ragged
+    [InlineData(128, 256, 2, 6, true, 0, 128)]   // at most 64 rows a part and more columns than rows: columns
+    [InlineData(128, 256, 2, 6, true, 1, 128)]
+    [InlineData(128, 128, 2, 8, false, 0, 64)]   // as many columns as rows: 16 granules of 8 rows, 8 and 8
+    [InlineData(130, 256, 2, 8, false, 0, 64)]   // more than 64 rows a part: 17 granules of 8 rows, 8 and 9, the last ragged
     [InlineData(130, 256, 2, 8, false, 1, 66)]
-    [InlineData(95, 256, 2, 6, true, 0, 128)]    // fewer than 48 rows a part and more columns than rows: columns
-    [InlineData(95, 256, 2, 6, true, 1, 128)]
-    [InlineData(96, 256, 2, 6, false, 0, 48)]
+    [InlineData(130, 256, 2, 6, false, 0, 66)]   // 22 granules of 6 rows: 11 and 11, the last one ragged
+    [InlineData(130, 256, 2, 6, false, 1, 64)]
+    [InlineData(129, 256, 2, 6, false, 1, 63)]
     [InlineData(10, 784, 2, 6, true, 0, 384)]    // 25 granules of 32 columns: 12 and 13
     [InlineData(10, 784, 2, 6, true, 1, 400)]
     [InlineData(10, 10, 2, 6, false, 1, 4)]      // as many columns as rows: rows

@@ -98,10 +98,12 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         : parallelism > 1 && (long)m * n * k >= ParallelThreshold ? Route.Parallel
         : Route.Serial;
 
-    // Rows each part needs before a row split beats a column split. Measured on the training shapes with two threads
-    // (gemm-parts): row halves of X·Wᵀ (128×256×784) ran in 400 µs against 490-510 µs for column halves, and of δᵀ·X
-    // (256×784×128) in 290-310 against 340-355, although each part then packs all of op(B).
-    private const int RowsPerPart = 48;
+    // Up to this many rows a part, a C with more columns than rows is split by columns. Measured in whole epochs of
+    // 784-256-128-10 at batch 128 on two threads: splitting the batch-row products (X·Wᵀ 128×256×784 and the like) by
+    // columns took 0.43 s an epoch against 0.47-0.48 s by rows, though the halves run equally fast on warm caches
+    // (gemm-parts, 245 and 250 µs); splitting the weight gradient δᵀ·X (256×784×128) by columns too was slower again
+    // (0.44-0.48 s).
+    private const int MaxRowsPerColumnSplit = 64;
 
     /// <summary>
     /// The block of C that part <paramref name="part"/> of <paramref name="parts"/> computes: rows, or columns when C
@@ -110,7 +112,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
     /// </summary>
     internal static (bool SplitColumns, int First, int Count) Part(int m, int n, int parts, int part, int columnGranule, int rowGranule)
     {
-        bool splitColumns = m < RowsPerPart * parts && n > m;
+        bool splitColumns = m <= MaxRowsPerColumnSplit * parts && n > m;
         int extent = splitColumns ? n : m;
         int granule = splitColumns ? columnGranule : rowGranule;
         int granules = (extent + granule - 1) / granule;
