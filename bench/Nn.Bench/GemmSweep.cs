@@ -26,6 +26,10 @@ internal static class GemmSweep
             ("dW1 TN", Transpose.Transposed, Transpose.None, 256, 784, 128),
             ("fwd1 NN", Transpose.None, Transpose.None, 128, 256, 784),
             ("fwd1 TN", Transpose.Transposed, Transpose.None, 128, 256, 784),
+            // The second layer's three products (128 → 256 → 128 at batch 128): forward, input gradient, weight gradient.
+            ("fwd2 NT", Transpose.None, Transpose.Transposed, 128, 128, 256),
+            ("dX2 NN", Transpose.None, Transpose.None, 128, 256, 128),
+            ("dW2 TN", Transpose.Transposed, Transpose.None, 128, 256, 128),
             ("fwd 1024 NT", Transpose.None, Transpose.Transposed, 1024, 256, 784),
             ("tiny NT", Transpose.None, Transpose.Transposed, 128, 10, 128),
             ("out dX NN", Transpose.None, Transpose.None, 128, 128, 10),
