@@ -59,6 +59,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         double alpha, double* a, int lda, double* b, int ldb, double beta, double* c, int ldc) =>
         Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run<T>(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -156,6 +157,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
     }
 
     // Part `part` of `Parts` computes its own block of C as an independent GEMM (or, split by depth, its share of C).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>((void*)context);

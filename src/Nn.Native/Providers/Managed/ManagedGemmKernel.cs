@@ -29,6 +29,8 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     [ThreadStatic] private static AlignedBuffer<T>? t_packedB;
 
     /// <summary>C(m×n) = alpha·op(A)·op(B) + beta·C on validated arguments.</summary>
+    // Every method of a product is compiled optimised at once: starting at tier 0 cost the first epoch tens of ms.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
     {
@@ -90,6 +92,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleC(int m, int n, T beta, T* c, int ldc)
     {
         if (beta == T.One)
@@ -111,6 +114,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     }
 
     // packed[(i / MR) * kc * MR + p * MR + i % MR] = alpha · op(A)[ic + i, pc + p], zero-padded to whole panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(Transpose transA, T* a, int lda, int ic, int pc, int mc, int kc, T alpha, T* packed)
     {
         int mrFull = MR;
@@ -169,6 +173,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(T* values, int count, T alpha)
     {
         int w = Vector256<T>.Count, i = 0;
@@ -178,6 +183,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     }
 
     // packed[(j / NR) * kc * NR + p * NR + j % NR] = op(B)[pc + p, jc + j], zero-padded to whole panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(Transpose transB, T* b, int ldb, int pc, int jc, int kc, int nc, T* packed)
     {
         int nr = NR;
