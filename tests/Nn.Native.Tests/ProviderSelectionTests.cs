@@ -80,7 +80,7 @@ public sealed class ProviderSelectionTests(ITestOutputHelper output)
         output.WriteLine($"{CpuInfo.Vendor} family {CpuInfo.Family:X}h (half-width AVX-512: {CpuInfo.Avx512IsHalfWidth}), {CpuInfo.VectorSupport}, OPENBLAS_CORETYPE={CpuInfo.OpenBlasCoreTypeOverride}: {string.Join(" > ", order)}");
         Assert.Equal(3, order.Distinct().Count());
         BlasProviderKind expected = CpuInfo.IsIntel ? BlasProviderKind.Mkl
-            : System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && CpuInfo.OpenBlasLimitedBelowAvx512 && !CpuInfo.Avx512IsHalfWidth ? BlasProviderKind.Managed
+            : System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && (CpuInfo.Avx512IsHalfWidth || CpuInfo.OpenBlasLimitedBelowAvx512) ? BlasProviderKind.Managed
             : BlasProviderKind.OpenBlas;
         Assert.Equal(expected, order[0]);
     }

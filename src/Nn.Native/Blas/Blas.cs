@@ -106,16 +106,17 @@ public static class Blas
 
     /// <summary>
     /// The order in which providers are tried when none is forced, fastest first on this CPU, as measured
-    /// (README.md, bench/RESULTS.md): on Intel, MKL (it uses AVX-512 there). Elsewhere, when the CPU has AVX-512
-    /// and OpenBLAS is pinned by OPENBLAS_CORETYPE to a kernel without it, the managed 512-bit kernel is fastest
-    /// (training step 0.79 ms vs OpenBLAS 0.96 ms and MKL 1.09 ms on a Zen 5 with CORETYPE=Haswell); with
-    /// AVX-512 and OpenBLAS free to pick its own kernels, OpenBLAS, then managed, then MKL (which ignores
-    /// AVX-512 on AMD); without AVX-512, OpenBLAS, MKL, managed.
+    /// (README.md, bench/RESULTS.md): on Intel, MKL (it uses AVX-512 there). On other CPUs with AVX-512, the managed
+    /// 512-bit kernel wherever it was measured ahead: on Zen 4, whose 512-bit FMAs run in two halves, in both
+    /// OPENBLAS_CORETYPE settings (epoch 0.42-0.45 s against OpenBLAS's 0.44-0.47 s, 2048³ at 93 % of peak against
+    /// 90 %), and on full-width AVX-512 when OPENBLAS_CORETYPE pins OpenBLAS to a kernel without it (a Zen 5: step
+    /// 0.79 ms against 0.96). A full-width AVX-512 CPU with OpenBLAS free to use its AVX-512 kernels was not measured:
+    /// OpenBLAS, then managed, then MKL (which ignores AVX-512 on AMD). Without AVX-512: OpenBLAS, MKL, managed.
     /// </summary>
     public static IReadOnlyList<BlasProviderKind> PreferenceOrder =>
         CpuInfo.IsIntel ? [BlasProviderKind.Mkl, BlasProviderKind.OpenBlas, BlasProviderKind.Managed]
         : !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [BlasProviderKind.OpenBlas, BlasProviderKind.Mkl, BlasProviderKind.Managed]
-        : CpuInfo.OpenBlasLimitedBelowAvx512 && !CpuInfo.Avx512IsHalfWidth ? [BlasProviderKind.Managed, BlasProviderKind.OpenBlas, BlasProviderKind.Mkl]
+        : CpuInfo.Avx512IsHalfWidth || CpuInfo.OpenBlasLimitedBelowAvx512 ? [BlasProviderKind.Managed, BlasProviderKind.OpenBlas, BlasProviderKind.Mkl]
         : [BlasProviderKind.OpenBlas, BlasProviderKind.Managed, BlasProviderKind.Mkl];
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C on the active provider; see <see cref="BlasProvider.Gemm{T}"/>.</summary>
