@@ -212,6 +212,7 @@ public static class Trainer
             using var epochStart = new AlignedBuffer<T>(network.ParameterCount);
             AlignedBuffer<T> best = state.BestWeights;
             OptimizerState<T> optimizer = state.OptimizerState;
+            optimizer.Provider = network.Provider;   // the update pass may use the managed provider's worker threads
             int[] order = Enumerable.Range(0, n).ToArray();
             int[] labels = training.IsClassification ? training.Labels.ToArray() : [];
             int[] batchLabels = new int[batchSize];

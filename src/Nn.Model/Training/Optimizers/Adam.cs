@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Nn.Kernels;
 using Nn.Native.Memory;
 
 namespace Nn.Training;
@@ -65,45 +66,84 @@ public class Adam : Optimizer
         private readonly AlignedBuffer<T> _second = new(count);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
+        public override unsafe void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
         {
             CheckLengths(parameters, gradients, count);
             Steps++;
             double lr = double.CreateChecked(learningRate);
             // Bias corrections in double: β^t underflows gracefully and float would lose them early.
-            T stepSize = T.CreateChecked(lr / (1 - Math.Pow(options.Beta1, Steps)));
-            T secondCorrection = T.CreateChecked(1 / Math.Sqrt(1 - Math.Pow(options.Beta2, Steps)));
-            T decay = T.CreateChecked(1 - lr * options.WeightDecay);
-            T b1 = T.CreateChecked(options.Beta1), b2 = T.CreateChecked(options.Beta2), eps = T.CreateChecked(options.Epsilon);
-            T k1 = T.One - b1, k2 = T.One - b2;
-            Span<T> m = _first.Span, v = _second.Span;
+            var update = new Update
+            {
+                StepSize = T.CreateChecked(lr / (1 - Math.Pow(options.Beta1, Steps))),
+                SecondCorrection = T.CreateChecked(1 / Math.Sqrt(1 - Math.Pow(options.Beta2, Steps))),
+                Decay = T.CreateChecked(1 - lr * options.WeightDecay),
+                Beta1 = T.CreateChecked(options.Beta1),
+                Beta2 = T.CreateChecked(options.Beta2),
+                Epsilon = T.CreateChecked(options.Epsilon),
+                Count = count,
+                First = _first.Pointer,
+                Second = _second.Pointer,
+            };
+            fixed (T* p = parameters)
+            fixed (T* g = gradients)
+            {
+                update.Parameters = p;
+                update.Gradients = g;
+                // The pass is bound by its square roots and divisions (about 0.07 ms for 235,000 parameters on one
+                // core), so a second core halves it. Each element's arithmetic is the same on any split.
+                if (ElementwiseParts.PoolFor(Provider, count) is { } pool)
+                {
+                    update.Parts = pool.Parallelism;
+                    if (pool.TryRun(&RunPart, (IntPtr)(&update))) return;
+                }
+                Apply(ref update, 0, count);
+            }
+        }
+
+        private static unsafe void RunPart(int part, IntPtr context)
+        {
+            ref Update update = ref *(Update*)context;
+            (int first, int length) = ElementwiseParts.Range(update.Count, update.Parts, part);
+            Apply(ref update, first, length);
+        }
+
+        // θ, m and v over [first, first + length): the vector loop, then the scalar tail (only the last part has one).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void Apply(ref Update u, int first, int length)
+        {
+            T* p = u.Parameters + first, g = u.Gradients + first, m = u.First + first, v = u.Second + first;
+            T b1 = u.Beta1, b2 = u.Beta2, k1 = T.One - u.Beta1, k2 = T.One - u.Beta2, eps = u.Epsilon;
+            T stepSize = u.StepSize, secondCorrection = u.SecondCorrection, decay = u.Decay;
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
-                ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradients);
-                Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
-                Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+                int w = Vector<T>.Count;
                 Vector<T> vb1 = new(b1), vb2 = new(b2), vk1 = new(k1), vk2 = new(k2), veps = new(eps);
                 Vector<T> vstep = new(stepSize), vcorr = new(secondCorrection), vdecay = new(decay);
-                for (int k = 0; k < pv.Length; k++)
+                for (; i + w <= length; i += w)
                 {
-                    Vector<T> g = gv[k];
-                    Vector<T> first = vb1 * mv[k] + vk1 * g;
-                    Vector<T> second = vb2 * vv[k] + vk2 * g * g;
-                    mv[k] = first;
-                    vv[k] = second;
-                    pv[k] = pv[k] * vdecay - vstep * first / (Vector.SquareRoot(second) * vcorr + veps);
+                    Vector<T> gi = Vector.Load(g + i);
+                    Vector<T> firstMoment = vb1 * Vector.Load(m + i) + vk1 * gi;
+                    Vector<T> secondMoment = vb2 * Vector.Load(v + i) + vk2 * gi * gi;
+                    Vector.Store(firstMoment, m + i);
+                    Vector.Store(secondMoment, v + i);
+                    Vector.Store(Vector.Load(p + i) * vdecay - vstep * firstMoment / (Vector.SquareRoot(secondMoment) * vcorr + veps), p + i);
                 }
-                i = pv.Length * Vector<T>.Count;
             }
-            for (; i < parameters.Length; i++)
+            for (; i < length; i++)
             {
-                T g = gradients[i];
-                m[i] = b1 * m[i] + k1 * g;
-                v[i] = b2 * v[i] + k2 * g * g;
-                parameters[i] = parameters[i] * decay - stepSize * m[i] / (T.Sqrt(v[i]) * secondCorrection + eps);
+                T gi = g[i];
+                m[i] = b1 * m[i] + k1 * gi;
+                v[i] = b2 * v[i] + k2 * gi * gi;
+                p[i] = p[i] * decay - stepSize * m[i] / (T.Sqrt(v[i]) * secondCorrection + eps);
             }
+        }
+
+        private unsafe struct Update
+        {
+            public T StepSize, SecondCorrection, Decay, Beta1, Beta2, Epsilon;
+            public int Count, Parts;
+            public T* Parameters, Gradients, First, Second;
         }
 
         internal override int MomentCount => 2;

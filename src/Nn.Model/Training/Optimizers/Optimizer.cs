@@ -101,6 +101,13 @@ public abstract class OptimizerState<T> : IDisposable where T : unmanaged, IFloa
     /// <exception cref="ArgumentException">The spans do not match the state's size.</exception>
     public abstract void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate);
 
+    /// <summary>
+    /// The provider whose worker threads may share an update pass (the training network's), or null for one thread.
+    /// Only the managed provider lends its threads; OpenBLAS's and MKL's keep spinning on the other cores after a
+    /// GEMM, and a second set of threads would fight them for those cores.
+    /// </summary>
+    internal Nn.Native.BlasProvider? Provider { get; set; }
+
     /// <summary>Frees the state slabs.</summary>
     public virtual void Dispose()
     {

@@ -1,0 +1,33 @@
+using Nn.Native;
+using Nn.Native.Providers.Managed;
+
+namespace Nn.Kernels;
+
+/// <summary>
+/// Splits an elementwise pass over a parameter slab across the managed provider's worker threads: the same threads that
+/// run its GEMMs, idle between them. Each part takes a contiguous range in whole granules of 64 elements, so every
+/// element sees the same arithmetic (and the same vector lanes) as in one pass, and results do not depend on the split.
+/// </summary>
+internal static class ElementwiseParts
+{
+    /// <summary>Elements below which one thread does the pass: handing half to a worker costs a few microseconds.</summary>
+    internal const int MinimumCount = 32 * 1024;
+
+    private const int Granule = 64;
+
+    /// <summary>The pool to share a pass of <paramref name="count"/> elements with, or null to run it on this thread.</summary>
+    public static WorkerPool? PoolFor(BlasProvider? provider, int count) =>
+        count >= MinimumCount && provider is ManagedBlas { Pool: { Parallelism: > 1, IsDisposed: false } pool } ? pool : null;
+
+    /// <summary>Whether a pass of <paramref name="count"/> elements is shared with <paramref name="provider"/>'s workers.</summary>
+    public static bool Shares(BlasProvider? provider, int count) => PoolFor(provider, count) is not null;
+
+    /// <summary>The elements part <paramref name="part"/> of <paramref name="parts"/> updates; the ranges tile [0, count) in order.</summary>
+    public static (int First, int Length) Range(int count, int parts, int part)
+    {
+        int granules = (count + Granule - 1) / Granule;
+        int first = (int)((long)granules * part / parts) * Granule;
+        int last = Math.Min(count, (int)((long)granules * (part + 1) / parts) * Granule);
+        return (Math.Min(first, count), Math.Max(0, last - first));
+    }
+}

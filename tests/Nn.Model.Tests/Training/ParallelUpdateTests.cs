@@ -1,0 +1,106 @@
+using Nn.Kernels;
+using Nn.Native;
+using Nn.Training;
+using Xunit;
+
+namespace Nn.Model.Tests.Training;
+
+/// <summary>
+/// Adam's update pass shared with the managed provider's worker threads: the same bits as one thread, whatever the
+/// split, and only where a pool with more than one thread is there to share it. Thread counts are process-wide, so
+/// these tests run with the other thread-count tests, alone.
+/// </summary>
+[Collection(nameof(ProviderThreadsCollection))]
+public sealed class ParallelUpdateTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AdamOnTwoOrThreeThreadsMatchesOneThreadBitForBit(bool decoupledDecay)
+    {
+        // 40,003: above the threshold, and not a whole number of granules or vectors, so the last part has a scalar tail.
+        const int count = 40_003;
+        Optimizer rule = decoupledDecay ? new AdamW(0.01, 0.05) : new Adam(0.01);
+        var random = new Random(7);
+        float[] start = new float[count];
+        for (int i = 0; i < count; i++) start[i] = (float)(random.NextDouble() * 2 - 1);
+        float[][] gradients = new float[4][];
+        for (int s = 0; s < gradients.Length; s++)
+        {
+            gradients[s] = new float[count];
+            for (int i = 0; i < count; i++) gradients[s][i] = (float)((random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-4, 2)));
+        }
+
+        float[] serial = Train(rule, null, start, gradients);
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            foreach (int threads in new[] { 2, 3 })
+            {
+                managed.Threads = threads;
+                Assert.True(ElementwiseParts.Shares(managed, count));
+                Assert.Equal(serial, Train(rule, managed, start, gradients));
+            }
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
+    }
+
+    private static float[] Train(Optimizer rule, BlasProvider? provider, float[] start, float[][] gradients)
+    {
+        float[] parameters = (float[])start.Clone();
+        using OptimizerState<float> state = rule.CreateState<float>(parameters.Length);
+        state.Provider = provider;
+        foreach (float[] g in gradients) state.Step(parameters, g, 0.01f);
+        Assert.Contains(parameters, value => value != 0);
+        return parameters;
+    }
+
+    [Fact]
+    public void OnlyAManagedPoolWithASecondThreadTakesAPassLongEnoughToShare()
+    {
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            managed.Threads = 2;
+            Assert.True(ElementwiseParts.Shares(managed, ElementwiseParts.MinimumCount));
+            Assert.False(ElementwiseParts.Shares(managed, ElementwiseParts.MinimumCount - 1));
+            managed.Threads = 1;
+            Assert.False(ElementwiseParts.Shares(managed, 1_000_000));
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
+        Assert.False(ElementwiseParts.Shares(null, 1_000_000));
+        if (Blas.TryLoad(BlasProviderKind.OpenBlas, out _) is { } openBlas)
+        {
+            Assert.False(ElementwiseParts.Shares(openBlas, 1_000_000));   // its own threads keep the other cores
+        }
+    }
+
+    [Fact]
+    public void ThePartsTileTheSlabInWholeGranulesOfSixtyFour()
+    {
+        foreach (int parts in new[] { 1, 2, 3, 7 })
+        foreach (int count in new[] { 0, 1, 63, 64, 65, 130, 40_003, 235_146 })
+        {
+            int next = 0;
+            for (int part = 0; part < parts; part++)
+            {
+                (int first, int length) = ElementwiseParts.Range(count, parts, part);
+                if (length == 0) continue;
+                Assert.Equal(next, first);
+                Assert.Equal(0, first % 64);
+                next = first + length;
+            }
+            Assert.Equal(count, next);
+        }
+        Assert.Equal((0, 64), ElementwiseParts.Range(130, 2, 0));   // three granules: one and two
+        Assert.Equal((64, 66), ElementwiseParts.Range(130, 2, 1));
+    }
+}
