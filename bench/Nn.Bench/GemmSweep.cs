@@ -65,7 +65,10 @@ internal static class GemmSweep
                     void Call() => provider.Gemm(s.A, s.B, s.M, s.N, s.K, 1f, a.Span, lda, b.Span, ldb, 0f, c.Span, s.N);
                     double flops = 2.0 * s.M * s.N * s.K;
                     int repeats = (int)Math.Clamp(2e10 / flops, 3, 2000);
-                    for (int i = 0; i < Math.Max(2, repeats / 10); i++) Call();
+                    // Warm up for at least 0.3 s as well: the runtime promotes the C# wrappers to optimised code only
+                    // after about 100 ms, and a small shape's whole measurement used to end before that.
+                    long warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 3 / 10;
+                    for (int i = 0; i < Math.Max(2, repeats / 10) || Stopwatch.GetTimestamp() < warmUntil; i++) Call();
                     var times = new double[repeats];
                     for (int i = 0; i < repeats; i++)
                     {
