@@ -34,26 +34,33 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc)
     {
-        ScaleC(m, n, beta, c, ldc);
         if (k == 0 || alpha == T.Zero)
         {
+            ScaleC(m, n, beta, c, ldc);
             return;
         }
         if (ThinDotKernel<T, TVector>.Applies(transA, transB, m, n, k))
         {
+            ScaleC(m, n, beta, c, ldc);
             ThinDotKernel<T, TVector>.Multiply(m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
         if (ThinRowKernel<T, TVector>.Applies(transA, transB, m, n))
         {
+            ScaleC(m, n, beta, c, ldc);
             ThinRowKernel<T, TVector>.Multiply(m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
         if (ThinColumnKernel<T, TVector>.Applies(transA, n))
         {
+            ScaleC(m, n, beta, c, ldc);
             ThinColumnKernel<T, TVector>.Multiply(transB, m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
+        // With β = 0 the first depth slice stores its tiles instead of adding them to a cleared C: one pass over C
+        // fewer, and C is never read (BLAS semantics: NaN already in C does not propagate).
+        bool overwrite = beta == T.Zero;
+        if (!overwrite) ScaleC(m, n, beta, c, ldc);
 
         t_packedA ??= new AlignedBuffer<T>(MC * KC);
         t_packedB ??= new AlignedBuffer<T>(KC * (NC + 2 * TVector.Count));
@@ -83,8 +90,9 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
                         {
                             int mr = Math.Min(MR, mc - ir);
                             T* tile = c + (ic + ir) * (long)ldc + jc + jr;
-                            if (MR == 8) MicroKernel8(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr);
-                            else MicroKernel6(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr);
+                            bool store = overwrite && pc == 0;
+                            if (MR == 8) MicroKernel8(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
+                            else MicroKernel6(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
                         }
                     }
                 }
@@ -229,7 +237,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
     // c[0..mr, 0..nr] += packedA(6×kc) · packedB(kc×NR); twelve accumulators stay in registers (256-bit vectors).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel6(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
+    private static void MicroKernel6(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool store)
     {
         int w = W;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -256,12 +264,12 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
         if (mr == 6 && nr == 2 * w)
         {
-            AddRow(c, c00, c01, w);
-            AddRow(c + ldc, c10, c11, w);
-            AddRow(c + 2 * (long)ldc, c20, c21, w);
-            AddRow(c + 3 * (long)ldc, c30, c31, w);
-            AddRow(c + 4 * (long)ldc, c40, c41, w);
-            AddRow(c + 5 * (long)ldc, c50, c51, w);
+            AddRow(c, c00, c01, w, store);
+            AddRow(c + ldc, c10, c11, w, store);
+            AddRow(c + 2 * (long)ldc, c20, c21, w, store);
+            AddRow(c + 3 * (long)ldc, c30, c31, w, store);
+            AddRow(c + 4 * (long)ldc, c40, c41, w, store);
+            AddRow(c + 5 * (long)ldc, c50, c51, w, store);
             return;
         }
 
@@ -273,13 +281,13 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         TVector.Store(c30, tile + 3 * stride); TVector.Store(c31, tile + 3 * stride + w);
         TVector.Store(c40, tile + 4 * stride); TVector.Store(c41, tile + 4 * stride + w);
         TVector.Store(c50, tile + 5 * stride); TVector.Store(c51, tile + 5 * stride + w);
-        AddTile(tile, c, ldc, mr, nr);
+        AddTile(tile, c, ldc, mr, nr, store);
     }
 
     // c[0..mr, 0..nr] += packedA(8×kc) · packedB(kc×NR); sixteen accumulators stay in registers (512-bit vectors).
     // C's tile is fetched at the start so that its cache misses overlap the multiply-adds instead of following them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel8(int kc, T* a, T* b, T* c, int ldc, int mr, int nr)
+    private static void MicroKernel8(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool store)
     {
         int w = W;
         for (int r = 0; Sse.IsSupported && r < mr; r++)
@@ -312,14 +320,14 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
         if (mr == 8 && nr == 2 * w)
         {
-            AddRow(c, c00, c01, w);
-            AddRow(c + ldc, c10, c11, w);
-            AddRow(c + 2 * (long)ldc, c20, c21, w);
-            AddRow(c + 3 * (long)ldc, c30, c31, w);
-            AddRow(c + 4 * (long)ldc, c40, c41, w);
-            AddRow(c + 5 * (long)ldc, c50, c51, w);
-            AddRow(c + 6 * (long)ldc, c60, c61, w);
-            AddRow(c + 7 * (long)ldc, c70, c71, w);
+            AddRow(c, c00, c01, w, store);
+            AddRow(c + ldc, c10, c11, w, store);
+            AddRow(c + 2 * (long)ldc, c20, c21, w, store);
+            AddRow(c + 3 * (long)ldc, c30, c31, w, store);
+            AddRow(c + 4 * (long)ldc, c40, c41, w, store);
+            AddRow(c + 5 * (long)ldc, c50, c51, w, store);
+            AddRow(c + 6 * (long)ldc, c60, c61, w, store);
+            AddRow(c + 7 * (long)ldc, c70, c71, w, store);
             return;
         }
 
@@ -333,11 +341,11 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         TVector.Store(c50, tile + 5 * stride); TVector.Store(c51, tile + 5 * stride + w);
         TVector.Store(c60, tile + 6 * stride); TVector.Store(c61, tile + 6 * stride + w);
         TVector.Store(c70, tile + 7 * stride); TVector.Store(c71, tile + 7 * stride + w);
-        AddTile(tile, c, ldc, mr, nr);
+        AddTile(tile, c, ldc, mr, nr, store);
     }
 
-    // Edge tile: the spilled accumulators, only the valid mr×nr part added to C.
-    private static void AddTile(T* tile, T* c, int ldc, int mr, int nr)
+    // Edge tile: the spilled accumulators, only the valid mr×nr part added to C (or stored there).
+    private static void AddTile(T* tile, T* c, int ldc, int mr, int nr, bool store)
     {
         int stride = 2 * W;
         if (nr == stride)
@@ -345,20 +353,33 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             for (int r = 0; r < mr; r++)
             {
                 T* row = c + r * (long)ldc;
-                AddRow(row, TVector.Load(tile + r * stride), TVector.Load(tile + r * stride + W), W);
+                AddRow(row, TVector.Load(tile + r * stride), TVector.Load(tile + r * stride + W), W, store);
             }
             return;
         }
         for (int r = 0; r < mr; r++)
         {
             T* row = c + r * (long)ldc;
-            for (int j = 0; j < nr; j++) row[j] += tile[r * stride + j];
+            if (store)
+            {
+                for (int j = 0; j < nr; j++) row[j] = tile[r * stride + j];
+            }
+            else
+            {
+                for (int j = 0; j < nr; j++) row[j] += tile[r * stride + j];
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow(T* row, TVector left, TVector right, int w)
+    private static void AddRow(T* row, TVector left, TVector right, int w, bool store)
     {
+        if (store)
+        {
+            TVector.Store(left, row);
+            TVector.Store(right, row + w);
+            return;
+        }
         TVector.Store(TVector.Add(TVector.Load(row), left), row);
         TVector.Store(TVector.Add(TVector.Load(row + w), right), row + w);
     }
