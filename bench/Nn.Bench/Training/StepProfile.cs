@@ -39,6 +39,7 @@ internal static class StepProfile
             Sequential architecture = Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture;
             using var network = new Network<float>(architecture, new NetworkOptions { Seed = 1, Provider = provider });
             using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
+            adam.Provider = provider;   // as the trainer does: the managed provider lends its workers to the pass
             float[][] weights = Widths.Zip(Widths.Skip(1), (i, o) => new float[i * o]).ToArray();
             float[][] activations = Widths.Select(w => new float[Batch * w]).ToArray();
             int batch = 0;
@@ -49,7 +50,7 @@ internal static class StepProfile
                 ("forward + loss + backward", () => network.ComputeGradients(x, y, Batch, loss)),
                 ("  of which the 8 GEMMs alone", () => Gemms(provider, weights, activations)),
                 ("Adam step", () => adam.Step(network.Parameters, network.Gradients, 1e-3f)),
-                ("finite check of gradients + parameters", () => { _ = Network<float>.AllFinite(network.Gradients); _ = Network<float>.AllFinite(network.Parameters); }),
+                ("finite check of gradients + parameters", () => { _ = Nn.Kernels.ElementwiseParts.AllFinite(provider, network.Gradients); _ = Nn.Kernels.ElementwiseParts.AllFinite(provider, network.Parameters); }),
                 ("accuracy count", () => Trainer.CountCorrect(network.LastOutputs(Batch), labels.AsSpan(0, Batch), 10)),
             };
             network.ComputeGradients(x, y, Batch, loss);

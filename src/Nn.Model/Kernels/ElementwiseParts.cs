@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using Nn.Native;
 using Nn.Native.Providers.Managed;
 
@@ -29,5 +31,39 @@ internal static class ElementwiseParts
         int first = (int)((long)granules * part / parts) * Granule;
         int last = Math.Min(count, (int)((long)granules * (part + 1) / parts) * Granule);
         return (Math.Min(first, count), Math.Max(0, last - first));
+    }
+
+    /// <summary>
+    /// True when every value is finite (an empty span too): the trainer's divergence check over the gradient and
+    /// parameter slabs, twice a step, shared with the pool like the update pass.
+    /// </summary>
+    public static unsafe bool AllFinite<T>(BlasProvider? provider, ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (values.IsEmpty) return true;   // TensorPrimitives.IsFiniteAll([]) is false
+        if (PoolFor(provider, values.Length) is { } pool)
+        {
+            fixed (T* start = values)
+            {
+                var check = new FiniteCheck { Values = start, Count = values.Length, Parts = pool.Parallelism };
+                if (pool.TryRun(&CheckPart<T>, (IntPtr)(&check))) return check.NonFinite == 0;
+            }
+        }
+        return TensorPrimitives.IsFiniteAll(values);
+    }
+
+    private static unsafe void CheckPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref FiniteCheck check = ref *(FiniteCheck*)context;
+        (int first, int length) = Range(check.Count, check.Parts, part);
+        if (length > 0 && !TensorPrimitives.IsFiniteAll(new ReadOnlySpan<T>((T*)check.Values + first, length)))
+        {
+            Volatile.Write(ref check.NonFinite, 1);   // parts only ever set it, so no part's finding is lost
+        }
+    }
+
+    private unsafe struct FiniteCheck
+    {
+        public void* Values;
+        public int Count, Parts, NonFinite;
     }
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Nn.Data;
+using Nn.Kernels;
 using Nn.Native.Memory;
 using Nn.Training.Distributed;
 
@@ -255,7 +256,7 @@ public static class Trainer
                         Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
                         training.GatherBatch(indices, x, y);
                         cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
-                        if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                        if (!T.IsFinite(cost) || !ElementwiseParts.AllFinite(network.Provider, network.Gradients))
                         {
                             Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
                         }
@@ -269,14 +270,14 @@ public static class Trainer
                     {
                         (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, labels, batchLabels,
                             options.L2 * count / n, cancellationToken.IsCancellationRequested);
-                        if (!T.IsFinite(cost) || !Network<T>.AllFinite(network.Gradients))
+                        if (!T.IsFinite(cost) || !ElementwiseParts.AllFinite(network.Provider, network.Gradients))
                         {
                             Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
                         }
                         correct += batchCorrect;
                     }
                     optimizer.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
-                    if (!Network<T>.AllFinite(network.Parameters))
+                    if (!ElementwiseParts.AllFinite(network.Provider, network.Parameters))
                     {
                         Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "parameters", double.CreateChecked(cost));
                     }

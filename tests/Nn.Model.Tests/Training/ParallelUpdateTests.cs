@@ -103,4 +103,38 @@ public sealed class ParallelUpdateTests
         Assert.Equal((0, 64), ElementwiseParts.Range(130, 2, 0));   // three granules: one and two
         Assert.Equal((64, 66), ElementwiseParts.Range(130, 2, 1));
     }
+
+    [Fact]
+    public void TheSharedFiniteCheckFindsANonFiniteValueInAnyPart()
+    {
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                managed.Threads = threads;
+                foreach (int count in new[] { 100, 40_003 })
+                {
+                    float[] values = new float[count];
+                    for (int i = 0; i < count; i++) values[i] = i * 1e-3f;
+                    Assert.True(ElementwiseParts.AllFinite<float>(managed, values));
+                    foreach (int at in new[] { 0, count / 2, count - 1 })
+                    foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+                    {
+                        float kept = values[at];
+                        values[at] = bad;
+                        Assert.False(ElementwiseParts.AllFinite<float>(managed, values), $"{threads} threads, {count} values, {bad} at {at}");
+                        values[at] = kept;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
+        Assert.True(ElementwiseParts.AllFinite<double>(null, []));
+        Assert.False(ElementwiseParts.AllFinite<double>(null, [1, double.NaN]));
+    }
 }
