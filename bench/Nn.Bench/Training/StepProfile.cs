@@ -45,7 +45,7 @@ internal static class StepProfile
             int batch = 0;
             var parts = new (string, Action)[]
             {
-                ("gather a batch (128 of 60,000 rows)", () => { data.GatherBatch(order.AsSpan((batch++ % 400) * Batch, Batch), x, y); }),
+                ("gather a batch (128 of 60,000 rows)", () => { data.GatherBatch(order.AsSpan((batch++ % 400) * Batch, Batch), x, y, provider); }),
                 ("forward", () => network.Forward(x, Batch)),
                 ("forward + loss + backward", () => network.ComputeGradients(x, y, Batch, loss)),
                 ("  of which the 8 GEMMs alone", () => Gemms(provider, weights, activations)),

@@ -67,28 +67,70 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// Copies the samples named by <paramref name="indices"/> into <paramref name="features"/> and
-    /// <paramref name="targets"/> (row i of each ← sample indices[i]). Allocates nothing.
+    /// <paramref name="targets"/> (row i of each ← sample indices[i]). Allocates nothing. Every index is checked before
+    /// any row is copied, so a bad one leaves the destinations as they were.
     /// </summary>
     /// <exception cref="ArgumentException">A destination is too small.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, Count).</exception>
+    public void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets) => GatherBatch(indices, features, targets, null);
+
+    /// <summary>
+    /// <see cref="GatherBatch(ReadOnlySpan{int}, Span{T}, Span{T})"/> with the rows shared among
+    /// <paramref name="provider"/>'s worker threads when it lends them (the managed provider): a batch's rows lie
+    /// scattered over the whole set, and two cores copy them in half the time of one (0.025 ms against 0.048 for
+    /// 128 Fashion-MNIST rows).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets)
+    internal unsafe void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets, Nn.Native.BlasProvider? provider)
     {
         if (features.Length < indices.Length * FeatureCount || targets.Length < indices.Length * TargetCount)
         {
             throw new ArgumentException($"A batch of {indices.Length} needs {indices.Length * FeatureCount} feature and {indices.Length * TargetCount} target slots.");
         }
-        ReadOnlySpan<T> allFeatures = _features.Span, allTargets = _targets.Span;
-        for (int i = 0; i < indices.Length; i++)
+        foreach (int sample in indices)
         {
-            int sample = indices[i];
             if ((uint)sample >= (uint)Count)
             {
                 throw new ArgumentOutOfRangeException(nameof(indices), sample, $"Sample index must be in [0, {Count}).");
             }
-            allFeatures.Slice(sample * FeatureCount, FeatureCount).CopyTo(features.Slice(i * FeatureCount, FeatureCount));
-            allTargets.Slice(sample * TargetCount, TargetCount).CopyTo(targets.Slice(i * TargetCount, TargetCount));
         }
+        fixed (int* rows = indices)
+        fixed (T* x = features, y = targets)
+        {
+            var gather = new Gather
+            {
+                Indices = rows, Rows = indices.Length, FeatureCount = FeatureCount, TargetCount = TargetCount,
+                AllFeatures = _features.Pointer, AllTargets = _targets.Pointer, Features = x, Targets = y,
+            };
+            if (Nn.Kernels.ElementwiseParts.PoolFor(provider, indices.Length * FeatureCount) is { } pool)
+            {
+                gather.Parts = pool.Parallelism;
+                if (pool.TryRun(&GatherPart, (IntPtr)(&gather))) return;
+            }
+            GatherPart(0, 1, ref gather);
+        }
+    }
+
+    private static unsafe void GatherPart(int part, IntPtr context) =>
+        GatherPart(part, ((Gather*)context)->Parts, ref *(Gather*)context);
+
+    // Rows [part·rows/parts, (part+1)·rows/parts) of the batch; the indices were checked by the caller.
+    private static unsafe void GatherPart(int part, int parts, ref Gather g)
+    {
+        int first = (int)((long)g.Rows * part / parts), last = (int)((long)g.Rows * (part + 1) / parts);
+        for (int i = first; i < last; i++)
+        {
+            long sample = g.Indices[i];
+            new ReadOnlySpan<T>(g.AllFeatures + sample * g.FeatureCount, g.FeatureCount).CopyTo(new Span<T>(g.Features + (long)i * g.FeatureCount, g.FeatureCount));
+            new ReadOnlySpan<T>(g.AllTargets + sample * g.TargetCount, g.TargetCount).CopyTo(new Span<T>(g.Targets + (long)i * g.TargetCount, g.TargetCount));
+        }
+    }
+
+    private unsafe struct Gather
+    {
+        public int* Indices;
+        public int Rows, Parts, FeatureCount, TargetCount;
+        public T* AllFeatures, AllTargets, Features, Targets;
     }
 
     /// <summary>A new data set holding copies of the given samples, in that order.</summary>

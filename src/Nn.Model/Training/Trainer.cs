@@ -254,7 +254,7 @@ public static class Trainer
                     {
                         ReadOnlySpan<int> indices = order.AsSpan(start, count);
                         Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
-                        training.GatherBatch(indices, x, y);
+                        training.GatherBatch(indices, x, y, network.Provider);
                         cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
                         if (!T.IsFinite(cost) || !ElementwiseParts.AllFinite(network.Provider, network.Gradients))
                         {

@@ -1,3 +1,4 @@
+using Nn.Data;
 using Nn.Kernels;
 using Nn.Native;
 using Nn.Training;
@@ -6,12 +7,12 @@ using Xunit;
 namespace Nn.Model.Tests.Training;
 
 /// <summary>
-/// Adam's update pass shared with the managed provider's worker threads: the same bits as one thread, whatever the
-/// split, and only where a pool with more than one thread is there to share it. Thread counts are process-wide, so
-/// these tests run with the other thread-count tests, alone.
+/// The passes of a training step shared with the managed provider's worker threads (Adam's update, the finite checks,
+/// the batch gather): the same bits as one thread, whatever the split, and only where a pool with more than one thread
+/// is there to share them. Thread counts are process-wide, so these tests run with the other thread-count tests, alone.
 /// </summary>
 [Collection(nameof(ProviderThreadsCollection))]
-public sealed class ParallelUpdateTests
+public sealed class SharedPassTests
 {
     [Theory]
     [InlineData(false)]
@@ -136,5 +137,46 @@ public sealed class ParallelUpdateTests
         }
         Assert.True(ElementwiseParts.AllFinite<double>(null, []));
         Assert.False(ElementwiseParts.AllFinite<double>(null, [1, double.NaN]));
+    }
+
+    [Fact]
+    public void TheSharedGatherCopiesTheSameRowsAndChecksEveryIndexFirst()
+    {
+        const int samples = 1000, features = 300;
+        var random = new Random(3);
+        float[] x = new float[samples * features];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)random.NextDouble();
+        int[] labels = Enumerable.Range(0, samples).Select(i => i % 10).ToArray();
+        using DataSet<float> data = DataSet.FromClassification<float>(x, features, labels);
+        int[] batch = Enumerable.Range(0, 130).Select(_ => random.Next(samples)).ToArray();   // 39,000 values: shared
+        float[] expectedX = new float[batch.Length * features], expectedY = new float[batch.Length * 10];
+        data.GatherBatch(batch, expectedX, expectedY);
+
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                managed.Threads = threads;
+                float[] actualX = new float[expectedX.Length], actualY = new float[expectedY.Length];
+                data.GatherBatch(batch, actualX, actualY, managed);
+                Assert.Equal(expectedX, actualX);
+                Assert.Equal(expectedY, actualY);
+
+                // A bad index anywhere is refused before any row is copied.
+                int[] bad = (int[])batch.Clone();
+                bad[^1] = samples;
+                float[] untouched = new float[expectedX.Length];
+                var error = Assert.Throws<ArgumentOutOfRangeException>(() => data.GatherBatch(bad, untouched, actualY, managed));
+                Assert.Contains("[0, 1000)", error.Message);
+                Assert.All(untouched, value => Assert.Equal(0f, value));
+                Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, new float[expectedX.Length - 1], actualY, managed));
+            }
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
     }
 }
