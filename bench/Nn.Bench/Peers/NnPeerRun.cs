@@ -40,7 +40,7 @@ internal static class NnPeerRun
             var result = new
             {
                 engine = "nn", version = typeof(Network<float>).Assembly.GetName().Version?.ToString(), threads,
-                settings = $"{Blas.Provider.Name} provider, {threads} thread(s); He-normal initialisation",
+                settings = $"{Blas.Provider.Name} provider, {threads} thread(s); He-normal initialisation; .NET tiered compilation {(AppContext.GetData("System.Runtime.TieredCompilation") is false or "false" ? "off (as nn train)" : "on")}",
                 epochs = records,
             };
             File.WriteAllText(json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
