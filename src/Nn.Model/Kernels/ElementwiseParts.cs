@@ -6,9 +6,11 @@ using Nn.Native.Providers.Managed;
 namespace Nn.Kernels;
 
 /// <summary>
-/// Splits an elementwise pass over a parameter slab across the managed provider's worker threads: the same threads that
-/// run its GEMMs, idle between them. Each part takes a contiguous range in whole granules of 64 elements, so every
-/// element sees the same arithmetic (and the same vector lanes) as in one pass, and results do not depend on the split.
+/// Splits the passes of a training step that are not GEMMs (Adam's update, the finite checks, the batch gather) across
+/// the managed provider's worker threads: the threads that run its GEMMs, idle between them. Each part of a slab takes a
+/// contiguous range in whole granules of 64 elements, so every element sees the same arithmetic (and the same vector
+/// lanes) as in one pass, and results do not depend on the split. A pool busy with another caller's job is not waited
+/// for: the pass then runs on the calling thread.
 /// </summary>
 internal static class ElementwiseParts
 {
