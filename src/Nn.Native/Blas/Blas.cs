@@ -108,8 +108,8 @@ public static class Blas
     /// The order in which providers are tried when none is forced, fastest first on this CPU, as measured
     /// (README.md, bench/RESULTS.md): on Intel, MKL (it uses AVX-512 there). On other CPUs with AVX-512, the managed
     /// 512-bit kernel wherever it was measured ahead: on Zen 4, whose 512-bit FMAs run in two halves, in both
-    /// OPENBLAS_CORETYPE settings (epoch 0.42-0.45 s against OpenBLAS's 0.44-0.47 s, 2048³ at 93 % of peak against
-    /// 90 %), and on full-width AVX-512 when OPENBLAS_CORETYPE pins OpenBLAS to a kernel without it (a Zen 5: step
+    /// OPENBLAS_CORETYPE settings (epoch 0.37-0.38 s against OpenBLAS's 0.44-0.47 s, 2048³ at 94 % of peak against
+    /// 89 %), and on full-width AVX-512 when OPENBLAS_CORETYPE pins OpenBLAS to a kernel without it (a Zen 5: step
     /// 0.79 ms against 0.96). A full-width AVX-512 CPU with OpenBLAS free to use its AVX-512 kernels was not measured:
     /// OpenBLAS, then managed, then MKL (which ignores AVX-512 on AMD). Without AVX-512: OpenBLAS, MKL, managed.
     /// </summary>
