@@ -181,13 +181,12 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         }
     }
 
+    // values[0..count) *= alpha, where count is a panel's 8·kc elements: a whole number of 256-bit vectors.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(T* values, int count, T alpha)
     {
-        int w = Vector256<T>.Count, i = 0;
         Vector256<T> scale = Vector256.Create(alpha);
-        for (; i + w <= count; i += w) Vector256.Store(scale * Vector256.Load(values + i), values + i);
-        for (; i < count; i++) values[i] *= alpha;
+        for (int i = 0; i < count; i += Vector256<T>.Count) Vector256.Store(scale * Vector256.Load(values + i), values + i);
     }
 
     // packed[(j / NR) * kc * NR + p * NR + j % NR] = op(B)[pc + p, jc + j], zero-padded to whole panels.
