@@ -114,11 +114,11 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
     private static unsafe void GatherPart(int part, IntPtr context) =>
         GatherPart(part, ((Gather*)context)->Parts, ref *(Gather*)context);
 
-    // Rows [part·rows/parts, (part+1)·rows/parts) of the batch; the indices were checked by the caller.
+    // The part's block of the batch's rows; the indices were checked by the caller.
     private static unsafe void GatherPart(int part, int parts, ref Gather g)
     {
-        int first = (int)((long)g.Rows * part / parts), last = (int)((long)g.Rows * (part + 1) / parts);
-        for (int i = first; i < last; i++)
+        (int first, int rows) = Nn.Native.Providers.Managed.Granules.Block(g.Rows, parts, part, 1);
+        for (int i = first; i < first + rows; i++)
         {
             long sample = g.Indices[i];
             new ReadOnlySpan<T>(g.AllFeatures + sample * g.FeatureCount, g.FeatureCount).CopyTo(new Span<T>(g.Features + (long)i * g.FeatureCount, g.FeatureCount));

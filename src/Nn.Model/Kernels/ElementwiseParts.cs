@@ -27,13 +27,7 @@ internal static class ElementwiseParts
     public static bool Shares(BlasProvider? provider, int count) => PoolFor(provider, count) is not null;
 
     /// <summary>The elements part <paramref name="part"/> of <paramref name="parts"/> updates; the ranges tile [0, count) in order.</summary>
-    public static (int First, int Length) Range(int count, int parts, int part)
-    {
-        int granules = (count + Granule - 1) / Granule;
-        int first = (int)((long)granules * part / parts) * Granule;
-        int last = Math.Min(count, (int)((long)granules * (part + 1) / parts) * Granule);
-        return (Math.Min(first, count), Math.Max(0, last - first));
-    }
+    public static (int First, int Length) Range(int count, int parts, int part) => Granules.Block(count, parts, part, Granule);
 
     /// <summary>
     /// True when every value is finite (an empty span too): the trainer's divergence check over the gradient and
@@ -41,7 +35,6 @@ internal static class ElementwiseParts
     /// </summary>
     public static unsafe bool AllFinite<T>(BlasProvider? provider, ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (values.IsEmpty) return true;   // TensorPrimitives.IsFiniteAll([]) is false
         if (PoolFor(provider, values.Length) is { } pool)
         {
             fixed (T* start = values)
@@ -50,7 +43,7 @@ internal static class ElementwiseParts
                 if (pool.TryRun(&CheckPart<T>, (IntPtr)(&check))) return check.NonFinite == 0;
             }
         }
-        return TensorPrimitives.IsFiniteAll(values);
+        return Network<T>.AllFinite(values);
     }
 
     private static unsafe void CheckPart<T>(int part, IntPtr context) where T : unmanaged, IFloatingPointIeee754<T>

@@ -115,11 +115,8 @@ internal sealed unsafe class ManagedBlas : BlasProvider
     {
         bool splitColumns = m <= MaxRowsPerColumnSplit * parts && n > m;
         int extent = splitColumns ? n : m;
-        int granule = splitColumns ? columnGranule : rowGranule;
-        int granules = (extent + granule - 1) / granule;
-        int first = (int)((long)granules * part / parts) * granule;
-        int last = Math.Min(extent, (int)((long)granules * (part + 1) / parts) * granule);
-        return (splitColumns, first, Math.Max(0, last - first));
+        (int first, int count) = Granules.Block(extent, parts, part, splitColumns ? columnGranule : rowGranule);
+        return (splitColumns, first, count);
     }
 
     /// <summary>Samples (rows of X) from which a weight gradient δᵀ·X with at most this many rows of C is split by depth.</summary>
@@ -134,14 +131,7 @@ internal sealed unsafe class ManagedBlas : BlasProvider
         transA == Transpose.Transposed && transB == Transpose.None && m <= 12 && k >= DepthSplitLength;
 
     /// <summary>The rows of B (samples) that part <paramref name="part"/> of <paramref name="parts"/> sums over, in whole granules of 64.</summary>
-    internal static (int First, int Count) DepthPart(int k, int parts, int part)
-    {
-        const int granule = 64;
-        int granules = (k + granule - 1) / granule;
-        int first = (int)((long)granules * part / parts) * granule;
-        int last = Math.Min(k, (int)((long)granules * (part + 1) / parts) * granule);
-        return (first, Math.Max(0, last - first));
-    }
+    internal static (int First, int Count) DepthPart(int k, int parts, int part) => Granules.Block(k, parts, part, 64);
 
     // C += Σ partials, each m×n with leading dimension n, in part order (the sum's order is fixed for a thread count).
     private static void AddPartials<T>(T* partials, int count, int m, int n, T* c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>

@@ -77,6 +77,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             for (int pc = 0; pc < k; pc += sliceDepth)
             {
                 int kc = Math.Min(sliceDepth, k - pc);
+                bool store = overwrite && pc == 0;   // the first slice writes C; later ones add to it
                 PackB(transB, b, ldb, pc, jc, kc, nc, packedB);
                 for (int ic = 0; ic < m; ic += MC)
                 {
@@ -90,7 +91,6 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
                         {
                             int mr = Math.Min(MR, mc - ir);
                             T* tile = c + (ic + ir) * (long)ldc + jc + jr;
-                            bool store = overwrite && pc == 0;
                             if (MR == 8) MicroKernel8(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
                             else MicroKernel6(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
                         }
