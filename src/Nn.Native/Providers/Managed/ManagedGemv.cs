@@ -76,7 +76,7 @@ internal static unsafe class ManagedGemv<T> where T : unmanaged, IFloatingPointI
     {
         if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-        return a * b + c;
+        return PanelVector.Unsupported<Vector<T>, T>();
     }
 
     private static T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
