@@ -329,13 +329,15 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// Names the first place, bottom-up, that holds a NaN or infinity after a pass over <paramref name="batch"/>
-    /// samples: a layer's weights, activations or gradients. Null when everything is finite.
+    /// samples: a layer's weights, activations or gradients. Null when everything is finite. Without
+    /// <paramref name="parameters"/> the weights are passed over: a step that found non-finite gradients may have
+    /// updated them already, and the place to name is where the gradients went wrong.
     /// </summary>
-    internal string? FindNonFinite(int batch)
+    internal string? FindNonFinite(int batch, bool parameters = true)
     {
         for (int l = 0; l < _layouts.Length; l++)
         {
-            if (!AllFinite(Weights(l)) || !AllFinite(Biases(l))) return $"layer {l + 1} parameters";
+            if (parameters && (!AllFinite(Weights(l)) || !AllFinite(Biases(l)))) return $"layer {l + 1} parameters";
             if (_workspace is not null && batch <= _workspace.Capacity)
             {
                 if (!AllFinite(_workspace.PreActivation(l, batch)) || !AllFinite(_workspace.Output(l, batch))) return $"layer {l + 1} activations";

@@ -256,7 +256,7 @@ public static class Trainer
                         Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
                         training.GatherBatch(indices, x, y, network.Provider);
                         cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
-                        if (!T.IsFinite(cost) || !ElementwiseParts.AllFinite(network.Provider, network.Gradients))
+                        if (!T.IsFinite(cost))
                         {
                             Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
                         }
@@ -270,16 +270,22 @@ public static class Trainer
                     {
                         (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, labels, batchLabels,
                             options.L2 * count / n, cancellationToken.IsCancellationRequested);
-                        if (!T.IsFinite(cost) || !ElementwiseParts.AllFinite(network.Provider, network.Gradients))
+                        if (!T.IsFinite(cost))
                         {
                             Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
                         }
                         correct += batchCorrect;
                     }
-                    optimizer.Step(network.Parameters, network.Gradients, T.CreateChecked(rate));
-                    if (!ElementwiseParts.AllFinite(network.Provider, network.Parameters))
+                    // The gradients are checked before any parameter takes them, the parameters after the step; an
+                    // optimizer may do both inside its update pass.
+                    switch (optimizer.StepChecked(network.Parameters, network.Gradients, T.CreateChecked(rate)))
                     {
-                        Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "parameters", double.CreateChecked(cost));
+                        case StepFinding.NonFiniteGradients:
+                            Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count, parameters: false) ?? "gradients", double.CreateChecked(cost));
+                            break;
+                        case StepFinding.NonFiniteParameters:
+                            Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "parameters", double.CreateChecked(cost));
+                            break;
                     }
                     lossSum += double.CreateChecked(cost) * count;
                     iteration++;

@@ -50,6 +50,62 @@ public sealed class SharedPassTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(3, 0)]
+    [InlineData(2, 30_000)]     // in the second part's vector loop
+    [InlineData(3, 40_002)]     // in the scalar tail of the last part
+    public void AdamsCheckedStepFindsANonFiniteGradientOrParameterInAnyPart(int threads, int at)
+    {
+        const int count = 40_003;
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            managed.Threads = threads;
+            foreach ((float gradient, float parameter, StepFinding expected) in new[]
+            {
+                (0.5f, 0.25f, StepFinding.Finite),
+                (float.NaN, 0.25f, StepFinding.NonFiniteGradients),
+                (float.PositiveInfinity, 0.25f, StepFinding.NonFiniteGradients),
+                (float.NegativeInfinity, 0.25f, StepFinding.NonFiniteGradients),
+                (0.5f, float.NaN, StepFinding.NonFiniteParameters),
+                (0.5f, float.PositiveInfinity, StepFinding.NonFiniteParameters),
+            })
+            {
+                float[] parameters = Enumerable.Range(0, count).Select(i => (i % 7 - 3) * 0.1f).ToArray();
+                float[] gradients = Enumerable.Range(0, count).Select(i => (i % 5 - 2) * 0.01f).ToArray();
+                gradients[at] = gradient;
+                parameters[at] = parameter;
+                float[] unchecked_ = (float[])parameters.Clone();
+                using OptimizerState<float> state = new Adam(0.01).CreateState<float>(count);
+                using OptimizerState<float> plain = new Adam(0.01).CreateState<float>(count);
+                state.Provider = managed;
+                Assert.Equal(expected, state.StepChecked(parameters, gradients, 0.01f));
+                // The check changes nothing in the step itself.
+                plain.Step(unchecked_, gradients, 0.01f);
+                Assert.Equal(unchecked_, parameters);
+            }
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
+    }
+
+    [Fact]
+    public void TheCheckedStepOfARuleWithoutItsOwnChecksSkipsANonFiniteGradient()
+    {
+        float[] parameters = [1, 2, 3];
+        using OptimizerState<float> state = new GradientDescent(0.1).CreateState<float>(3);
+        Assert.Equal(StepFinding.NonFiniteGradients, state.StepChecked(parameters, [0, float.NaN, 0], 0.1f));
+        Assert.Equal([1f, 2, 3], parameters);
+        Assert.Equal(StepFinding.Finite, state.StepChecked(parameters, [1, 1, 1], 0.1f));
+        Assert.Equal([0.9f, 1.9f, 2.9f], parameters);
+        Assert.Equal(StepFinding.NonFiniteParameters, state.StepChecked(parameters, [float.MaxValue, 0, 0], 1e30f));
+    }
+
     private static float[] Train(Optimizer rule, BlasProvider? provider, float[] start, float[][] gradients)
     {
         float[] parameters = (float[])start.Clone();

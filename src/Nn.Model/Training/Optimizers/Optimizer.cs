@@ -102,6 +102,18 @@ public abstract class OptimizerState<T> : IDisposable where T : unmanaged, IFloa
     public abstract void Step(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate);
 
     /// <summary>
+    /// One step with the trainer's divergence check: whether every gradient, and then every updated parameter, is
+    /// finite. This form checks the gradients before the step (which it then skips) and the parameters after it, in
+    /// two passes of their own; a rule may override it to check inside its update pass instead.
+    /// </summary>
+    internal virtual StepFinding StepChecked(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate)
+    {
+        if (!Nn.Kernels.ElementwiseParts.AllFinite(Provider, gradients)) return StepFinding.NonFiniteGradients;
+        Step(parameters, gradients, learningRate);
+        return Nn.Kernels.ElementwiseParts.AllFinite(Provider, parameters) ? StepFinding.Finite : StepFinding.NonFiniteParameters;
+    }
+
+    /// <summary>
     /// The provider whose worker threads may share an update pass (the training network's), or null for one thread.
     /// Only the managed provider lends its threads; OpenBLAS's and MKL's keep spinning on the other cores after a
     /// GEMM, and a second set of threads would fight them for those cores.
@@ -120,6 +132,19 @@ public abstract class OptimizerState<T> : IDisposable where T : unmanaged, IFloa
             throw new ArgumentException($"The optimizer state was made for {expected} parameters, not {parameters.Length} (gradients {gradients.Length}).");
         }
     }
+}
+
+/// <summary>What <see cref="OptimizerState{T}.StepChecked"/> found.</summary>
+internal enum StepFinding
+{
+    /// <summary>Every gradient and every updated parameter is finite.</summary>
+    Finite,
+
+    /// <summary>A gradient holds NaN or infinity; no parameter took it.</summary>
+    NonFiniteGradients,
+
+    /// <summary>The gradients are finite but the update made a parameter NaN or infinite.</summary>
+    NonFiniteParameters,
 }
 
 /// <summary>An optimizer's name (its class name) and hyperparameters in constructor order, as checkpoints store them.</summary>
