@@ -80,6 +80,36 @@ public static class Trainer
         }
     }
 
+    /// <summary>
+    /// Compiles the training path before the data is there: trains a scratch network of <paramref name="architecture"/>
+    /// for one epoch of two batches of synthetic samples, with <paramref name="options"/>' loss, optimizer, batch size,
+    /// L2 and validation split (no callbacks, no progress, one process). The JIT then compiles the methods one real
+    /// epoch runs, with the same shapes, while something else goes on: start it on another thread before loading the
+    /// data, and wait for it before <see cref="Fit{T}(Network{T}, DataSet{T}, TrainingOptions, DataSet{T}?, CancellationToken)"/>.
+    /// On the Fashion-MNIST network that takes about 0.1 s out of the first epoch. Results do not change: the scratch
+    /// network shares nothing with the real one but compiled code.
+    /// </summary>
+    /// <remarks>Thread safety: safe to run alongside anything but a change of the provider's thread count.</remarks>
+    /// <exception cref="ArgumentException">The options do not fit the architecture, as Fit would report.</exception>
+    /// <exception cref="InvalidOperationException">The architecture has a Step activation.</exception>
+    public static void WarmUp<T>(Sequential architecture, TrainingOptions options, NetworkOptions? networkOptions = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(options);
+        int d = architecture.InputSize, k = architecture.OutputSize, batch = options.BatchSize;
+        // Two training batches after the validation split, and every class in both parts of a stratified split.
+        int rows = (int)Math.Ceiling(2.0 * batch / (1 - Math.Clamp(options.ValidationSplit, 0, 0.9))) + 2 * k;
+        var random = new Random(1);
+        T[] features = new T[rows * d];
+        for (int i = 0; i < features.Length; i++) features[i] = T.CreateTruncating(random.NextDouble());
+        using DataSet<T> data = k > 1
+            ? DataSet.FromClassification<T>(features, d, Enumerable.Range(0, rows).Select(i => i % k).ToArray())
+            : DataSet.FromRegression<T>(features, d, Enumerable.Repeat(T.One, rows).ToArray(), 1);
+        using var network = new Network<T>(architecture, networkOptions);
+        Fit(network, data, options with { Epochs = 1, Callbacks = [], Progress = null, Communicator = null, EarlyStopping = null });
+    }
+
     /// <summary>Mean loss (no L2 term) and accuracy of <paramref name="network"/> on <paramref name="data"/>, in batches.</summary>
     public static Evaluation Evaluate<T>(Network<T> network, DataSet<T> data, Loss loss, int batchSize = 256)
         where T : unmanaged, IFloatingPointIeee754<T>
