@@ -23,7 +23,7 @@ public static class Trainer
     /// <param name="validation">Explicit validation data; or set <see cref="TrainingOptions.ValidationSplit"/>.</param>
     /// <exception cref="ArgumentException">The options, data and network do not fit together (checked before the first epoch).</exception>
     /// <exception cref="InvalidOperationException">The network has a Step activation.</exception>
-    /// <exception cref="TrainingDivergedException">A NaN or infinity appeared; the weights are restored to the start of that epoch.</exception>
+    /// <exception cref="TrainingDivergedException">A NaN or infinity appeared; the weights are restored to the start of that epoch (the optimizer's moments are not: a diverged run's state is not for resuming).</exception>
     public static History Fit<T>(Network<T> network, DataSet<T> training, TrainingOptions options, DataSet<T>? validation = null,
         CancellationToken cancellationToken = default) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -47,6 +47,30 @@ public sealed class WarmUpTests
     }
 
     [Fact]
+    public void TheWarmUpCallsNoCallbackAndReportsNoProgress()
+    {
+        var counter = new Counter();
+        int reports = 0;
+        TrainingOptions options = Options(new CategoricalCrossEntropy()) with
+        {
+            Callbacks = [counter], Progress = new Progress<EpochRecord>(_ => Interlocked.Increment(ref reports)), Epochs = 4,
+            EarlyStopping = new EarlyStopping { Patience = 1 }, ValidationSplit = 0.2,
+        };
+        Trainer.WarmUp<float>(Classifier, options);
+        Thread.Sleep(50);   // Progress<T> posts to the thread pool: give a wrong report the time to arrive
+        Assert.Equal((0, 0, 0), (counter.Batches, counter.Epochs, reports));
+    }
+
+    private sealed class Counter : TrainingCallback
+    {
+        public int Batches, Epochs;
+
+        public override void OnBatchEnd(BatchRecord batch) => Batches++;
+
+        public override void OnEpochEnd(EpochRecord epoch) => Epochs++;
+    }
+
+    [Fact]
     public void TheWarmUpRefusesWhatFitRefuses()
     {
         var notProbabilities = new Sequential(new Dense(6, 3));
