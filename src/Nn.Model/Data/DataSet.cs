@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Nn.Native.Memory;
 
 namespace Nn.Data;
@@ -118,13 +119,24 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
     private static unsafe void GatherPart(int part, int parts, ref Gather g)
     {
         (int first, int rows) = Nn.Native.Providers.Managed.Granules.Block(g.Rows, parts, part, 1);
-        for (int i = first; i < first + rows; i++)
+        int last = first + rows, rowBytes = g.FeatureCount * sizeof(T);
+        for (int i = first; i < last; i++)
         {
+            if (Sse.IsSupported && i + RowsAhead < last)
+            {
+                // The rows lie scattered over a set far larger than the caches, and the hardware prefetcher stops at
+                // each row's end: fetching a later row into L2 while this one is copied keeps its misses in flight.
+                // 0.035-0.042 -> 0.027-0.032 ms for 128 Fashion-MNIST rows on two threads (into L1 it gained nothing).
+                byte* ahead = (byte*)(g.AllFeatures + g.Indices[i + RowsAhead] * (long)g.FeatureCount);
+                for (int offset = 0; offset < rowBytes; offset += CacheLine) Sse.Prefetch1(ahead + offset);
+            }
             long sample = g.Indices[i];
             new ReadOnlySpan<T>(g.AllFeatures + sample * g.FeatureCount, g.FeatureCount).CopyTo(new Span<T>(g.Features + (long)i * g.FeatureCount, g.FeatureCount));
             new ReadOnlySpan<T>(g.AllTargets + sample * g.TargetCount, g.TargetCount).CopyTo(new Span<T>(g.Targets + (long)i * g.TargetCount, g.TargetCount));
         }
     }
+
+    private const int RowsAhead = 2, CacheLine = 64;
 
     private unsafe struct Gather
     {
