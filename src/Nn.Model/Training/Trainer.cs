@@ -284,7 +284,8 @@ public static class Trainer
                     {
                         ReadOnlySpan<int> indices = order.AsSpan(start, count);
                         Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
-                        training.GatherBatch(indices, x, y, network.Provider);
+                        Span<int> gatheredLabels = training.IsClassification ? batchLabels.AsSpan(0, count) : default;
+                        training.GatherBatch(indices, x, y, network.Provider, gatheredLabels);
                         cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
                         if (!T.IsFinite(cost))
                         {
@@ -292,8 +293,7 @@ public static class Trainer
                         }
                         if (training.IsClassification)
                         {
-                            for (int i = 0; i < count; i++) batchLabels[i] = labels[indices[i]];
-                            correct += CountCorrect(network.LastOutputs(count), batchLabels.AsSpan(0, count), k);
+                            correct += CountCorrect(network.LastOutputs(count), gatheredLabels, k);
                         }
                     }
                     else

@@ -196,6 +196,14 @@ public sealed class SharedPassTests
     }
 
     [Fact]
+    public void ARegressionSetHasNoLabelsToGather()
+    {
+        using DataSet<float> data = DataSet.FromRegression<float>([1, 2, 3, 4], 2, [0.5f, 1.5f], 1);
+        var error = Assert.Throws<ArgumentException>(() => data.GatherBatch([1, 0], new float[4], new float[2], null, new int[2]));
+        Assert.Contains("regression", error.Message);
+    }
+
+    [Fact]
     public void TheSharedGatherCopiesTheSameRowsAndChecksEveryIndexFirst()
     {
         const int samples = 1000, features = 300;
@@ -216,9 +224,12 @@ public sealed class SharedPassTests
             {
                 managed.Threads = threads;
                 float[] actualX = new float[expectedX.Length], actualY = new float[expectedY.Length];
-                data.GatherBatch(batch, actualX, actualY, managed);
+                int[] actualLabels = new int[batch.Length + 1];
+                actualLabels[^1] = -7;
+                data.GatherBatch(batch, actualX, actualY, managed, actualLabels);
                 Assert.Equal(expectedX, actualX);
                 Assert.Equal(expectedY, actualY);
+                Assert.Equal(batch.Select(i => labels[i]).Append(-7), actualLabels);   // the slot past the batch untouched
 
                 // A bad index anywhere is refused before any row is copied.
                 int[] bad = (int[])batch.Clone();
@@ -228,6 +239,7 @@ public sealed class SharedPassTests
                 Assert.Contains("[0, 1000)", error.Message);
                 Assert.All(untouched, value => Assert.Equal(0f, value));
                 Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, new float[expectedX.Length - 1], actualY, managed));
+                Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, actualX, actualY, managed, new int[batch.Length - 1]));
             }
         }
         finally
