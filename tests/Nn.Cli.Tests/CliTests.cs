@@ -90,6 +90,39 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void TrainOnFashionMnistWarmsUpWhileTheDataLoads()
+    {
+        // The Fashion-MNIST path starts Trainer.WarmUp on another thread before the load; the run must not notice.
+        if (Nn.Data.FashionMnist.FindDirectory() is null)
+        {
+            if (Environment.GetEnvironmentVariable("NN_REQUIRE_FASHION_MNIST") == "1") Assert.Fail("NN_REQUIRE_FASHION_MNIST=1 but Fashion-MNIST is not installed.");
+            Assert.Skip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist).");
+        }
+        string path = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            string Train()
+            {
+                var output = new StringWriter();
+                int code = TrainCommand.Run(Parse("train", "--data", "fashion-mnist", "--hidden", "32", "--epochs", "1", "--output", path, "--force", "--quiet"), output);
+                Assert.True(code == 0, output.ToString());
+                return output.ToString();
+            }
+
+            string first = Train();
+            Assert.Matches(@"test      accuracy (7[5-9]|8\d)\.\d\d %", first);
+            Assert.Contains("network   784-32-10 (Relu, Softmax)", first);
+            // Same seed, same bits: the second run's warm-up finds the code compiled and changes nothing either.
+            string Accuracy(string text) => text.Split('\n').Single(line => line.StartsWith("test ", StringComparison.Ordinal));
+            Assert.Equal(Accuracy(first), Accuracy(Train()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void TrainsRegressionFromCsv()
     {
         string csv = Path.Combine(Path.GetTempPath(), $"nn-cli-{Guid.NewGuid():N}.csv");
