@@ -155,7 +155,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             // x: (batch, in), W: (out, in), b: (out) -> z = x·Wᵀ + b: (batch, out), a = f(z)
             Provider.Gemm(Transpose.None, Transpose.Transposed, batch, layout.Outputs, layout.Inputs,
                 T.One, x, layout.Inputs, Weights(l), layout.Inputs, T.Zero, z, layout.Outputs);
-            ActivationKernels.Forward(_activations[l], z, Biases(l), a, work.LogSumExp(batch), batch, layout.Outputs, _slopes[l]);
+            ActivationKernels.Forward(_activations[l], z, Biases(l), a, work.LogSumExp(batch), batch, layout.Outputs, _slopes[l], Provider);
             x = a;
         }
         _lastBatch = batch;
@@ -291,7 +291,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
                 Provider.Gemm(Transpose.None, Transpose.None, batch, layout.Inputs, layout.Outputs,
                     T.One, delta, layout.Outputs, Weights(l), layout.Inputs, T.Zero, below, layout.Inputs);
                 ActivationKernels.Backward(_activations[l - 1], work.PreActivation(l - 1, batch), work.Output(l - 1, batch),
-                    below, batch, layout.Inputs, _slopes[l - 1]);
+                    below, batch, layout.Inputs, _slopes[l - 1], Provider);
             }
         }
         return cost;

@@ -195,6 +195,51 @@ public sealed class SharedPassTests
         Assert.False(ElementwiseParts.AllFinite<double>(null, [1, double.NaN]));
     }
 
+    [Theory]
+    [InlineData(nameof(ActivationKind.Identity))]
+    [InlineData(nameof(ActivationKind.Relu))]
+    [InlineData(nameof(ActivationKind.LeakyRelu))]
+    [InlineData(nameof(ActivationKind.Sigmoid))]
+    [InlineData(nameof(ActivationKind.Tanh))]
+    public void AHiddenLayersActivationPassesOnTwoOrThreeThreadsMatchOneThreadBitForBit(string name)
+    {
+        ActivationKind kind = Enum.Parse<ActivationKind>(name);
+        // 131 × 257: above the sharing threshold, with rows and a length that split unevenly and leave scalar tails.
+        const int rows = 131, cols = 257;
+        var random = new Random(11);
+        float[] Values(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
+        float[] z0 = Values(rows * cols, 3), bias = Values(cols, 1), upstream = Values(rows * cols, 1);
+
+        (float[] Z, float[] A, float[] G) Run(BlasProvider? provider)
+        {
+            float[] z = (float[])z0.Clone(), a = new float[z.Length], g = (float[])upstream.Clone();
+            ActivationKernels.Forward(kind, z, bias, a, new float[rows], rows, cols, 0.01f, provider);
+            ActivationKernels.Backward(kind, z, a, g, rows, cols, 0.01f, provider);
+            return (z, a, g);
+        }
+
+        (float[] z1, float[] a1, float[] g1) = Run(null);
+        Assert.Contains(a1, value => value != 0);
+        BlasProvider managed = Blas.Load(BlasProviderKind.Managed);
+        int original = managed.Threads;
+        try
+        {
+            foreach (int threads in new[] { 2, 3 })
+            {
+                managed.Threads = threads;
+                Assert.True(ElementwiseParts.Shares(managed, rows * cols));
+                (float[] z, float[] a, float[] g) = Run(managed);
+                Assert.Equal(z1, z);
+                Assert.Equal(a1, a);
+                Assert.Equal(g1, g);
+            }
+        }
+        finally
+        {
+            managed.Threads = original;
+        }
+    }
+
     [Fact]
     public void ARegressionSetHasNoLabelsToGather()
     {
