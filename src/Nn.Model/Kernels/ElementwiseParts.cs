@@ -7,11 +7,11 @@ namespace Nn.Kernels;
 
 /// <summary>
 /// Splits the passes of a training step that are not GEMMs (Adam's update, the finite checks, the batch gather, a wide
-/// hidden layer's activation forward and backward) across
-/// the managed provider's worker threads: the threads that run its GEMMs, idle between them. Each part of a slab takes a
-/// contiguous range in whole granules of 64 elements (whole rows for the forward pass), so every element sees the same arithmetic (and the same vector
-/// lanes) as in one pass, and results do not depend on the split. A pool busy with another caller's job is not waited
-/// for: the pass then runs on the calling thread.
+/// hidden layer's activation forward and backward) across the managed provider's worker threads: the threads that run
+/// its GEMMs, idle between them. Each part of a slab takes a contiguous range in whole granules of 64 elements (whole
+/// rows for the forward pass), so every element sees the same arithmetic (and the same vector lanes) as in one pass, and
+/// results do not depend on the split. A pool busy with another caller's job is not waited for: the pass then runs on
+/// the calling thread.
 /// </summary>
 internal static class ElementwiseParts
 {
