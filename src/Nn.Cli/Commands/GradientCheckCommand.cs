@@ -26,17 +26,7 @@ internal static class GradientCheckCommand
             _ => (new Softmax(), new CategoricalCrossEntropy()),
         };
         const int inputs = 5, outputs = 4, batch = 8;
-        var layers = new List<Layer>();
-        int width = inputs;
-        foreach (int units in hidden)
-        {
-            layers.Add(new Dense(width, units));
-            layers.Add(Make());
-            width = units;
-        }
-        layers.Add(new Dense(width, outputs));
-        layers.Add(head);
-        using var network = new Network<double>(new Sequential([.. layers]), new NetworkOptions { Seed = seed });
+        using var network = new Network<double>(DenseStack.Build(inputs, hidden, Make, outputs, head), new NetworkOptions { Seed = seed });
         var random = new Random(seed);
         for (int l = 0; l < network.LayerCount; l++) network.Biases(l).Fill(0.05);
         double[] x = Enumerable.Range(0, batch * inputs).Select(_ => random.NextDouble() * 2 - 1).ToArray();

@@ -49,23 +49,13 @@ internal static class TrainCommand
     // The network for features → targets: dense layers of the hidden widths with the activation, and the head the loss needs.
     private static (Sequential Architecture, Loss Loss) Layers(int features, int targets, int[] hidden, Func<Activation> activation, string lossName)
     {
-        var layers = new List<Layer>();
-        int width = features;
-        foreach (int units in hidden)
-        {
-            layers.Add(new Dense(width, units));
-            layers.Add(activation());
-            width = units;
-        }
-        layers.Add(new Dense(width, targets));
         (Activation head, Loss loss) = lossName switch
         {
             "hinge" => ((Activation)new Identity(), (Loss)new Hinge()),
             "mse" => (new Identity(), new MeanSquaredError()),
             _ => (new Softmax(), new CategoricalCrossEntropy()),
         };
-        layers.Add(head);
-        return (new Sequential([.. layers]), loss);
+        return (DenseStack.Build(features, hidden, activation, targets, head), loss);
     }
 
     private static Optimizer MakeOptimizer(string name, double rate, double weightDecay) => name switch
