@@ -150,7 +150,7 @@ public class Adam : Optimizer
                     Vector.Store(secondMoment, v + i);
                     Vector.Store(updated, p + i);
                 }
-                finite = Vector.EqualsAll(check, Vector<T>.Zero);
+                finite &= Vector.EqualsAll(check, Vector<T>.Zero);
             }
             for (; i < length; i++)
             {
