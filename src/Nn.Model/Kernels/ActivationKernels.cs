@@ -25,8 +25,8 @@ internal static class ActivationKernels
             SoftmaxNarrowRows(z, bias, a, logSumExp, rows, cols);
             return;
         }
-        if (kind is ActivationKind.Identity or ActivationKind.Relu or ActivationKind.LeakyRelu
-            && ElementwiseParts.PoolFor(provider, rows * cols) is { } pool)
+        // Every kind but softmax, whose rows also write log Σ e^z (a part has no slot for it).
+        if (kind != ActivationKind.Softmax && ElementwiseParts.PoolFor(provider, rows * cols) is { } pool)
         {
             z = z[..(rows * cols)];
             a = a[..(rows * cols)];
