@@ -150,7 +150,7 @@ internal static class TrainCommand
             warmUp = Task.Run(() => WarmUp(warmArchitecture, warmOptions));
         }
         (DataSet<float> train, DataSet<float> test) = DataSources.Load(source, args.OptionalText("label"), seed, regression);
-        warmUp?.Wait();
+        warmUp?.GetAwaiter().GetResult();   // its expected failures are swallowed; anything else surfaces unwrapped
         using (train)
         using (test)
         {

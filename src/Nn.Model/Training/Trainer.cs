@@ -245,7 +245,6 @@ public static class Trainer
             OptimizerState<T> optimizer = state.OptimizerState;
             optimizer.Provider = network.Provider;   // the update pass may use the managed provider's worker threads
             int[] order = Enumerable.Range(0, n).ToArray();
-            int[] labels = training.IsClassification ? training.Labels.ToArray() : [];
             int[] batchLabels = new int[batchSize];
             _parallel?.Synchronise(training, validation, options, state);
             var random = new Random(options.Seed);
@@ -298,7 +297,7 @@ public static class Trainer
                     }
                     else
                     {
-                        (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, labels, batchLabels,
+                        (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, batchLabels,
                             options.L2 * count / n, cancellationToken.IsCancellationRequested);
                         if (!T.IsFinite(cost))
                         {
@@ -392,7 +391,7 @@ public static class Trainer
         /// global batch's cost as <see cref="Network{T}.ComputeGradients"/> would, its correct count and whether any rank asked to stop.
         /// </summary>
         private (T Cost, long Correct, bool Cancel) ParallelStep(ReadOnlySpan<int> indices, AlignedBuffer<T> batchFeatures, AlignedBuffer<T> batchTargets,
-            int[] labels, int[] batchLabels, double l2, bool cancelHere)
+            int[] batchLabels, double l2, bool cancelHere)
         {
             int d = network.InputSize, k = network.OutputSize, count = indices.Length;
             (int first, int rows) = _parallel!.Shard(count);
@@ -402,12 +401,12 @@ public static class Trainer
             {
                 ReadOnlySpan<int> mine = indices.Slice(first, rows);
                 Span<T> x = batchFeatures.Slice(0, rows * d), y = batchTargets.Slice(0, rows * k);
-                training.GatherBatch(mine, x, y);
+                Span<int> gatheredLabels = training.IsClassification ? batchLabels.AsSpan(0, rows) : default;
+                training.GatherBatch(mine, x, y, null, gatheredLabels);
                 statistics[0] = network.ComputeShardGradients(x, y, rows, count, options.Loss);
                 if (training.IsClassification)
                 {
-                    for (int i = 0; i < rows; i++) batchLabels[i] = labels[mine[i]];
-                    statistics[1] = T.CreateChecked(CountCorrect(network.LastOutputs(rows), batchLabels.AsSpan(0, rows), k));
+                    statistics[1] = T.CreateChecked(CountCorrect(network.LastOutputs(rows), gatheredLabels, k));
                 }
                 else
                 {
