@@ -286,7 +286,11 @@ public sealed class SharedPassTests
                 Assert.Contains("[0, 1000)", error.Message);
                 Assert.All(untouched, value => Assert.Equal(0f, value));
                 Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, new float[expectedX.Length - 1], actualY, managed));
-                Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, actualX, actualY, managed, new int[batch.Length - 1]));
+                var shortLabels = Assert.Throws<ArgumentException>(() => data.GatherBatch(batch, actualX, actualY, managed, new int[batch.Length - 1]));
+                Assert.Contains($"A batch of {batch.Length} needs {batch.Length} label slots", shortLabels.Message);
+                int[] exactLabels = new int[batch.Length];   // exactly one slot a row is enough
+                data.GatherBatch(batch, actualX, actualY, managed, exactLabels);
+                Assert.Equal(batch.Select(i => labels[i]), exactLabels);
             }
         }
         finally
