@@ -99,7 +99,7 @@ internal static class StepProfile
     // others left there. This times the trainer's own sequence, phase by phase, over whole shuffled epochs.
     private static void InEpoch(BlasProvider provider, DataSet<float> data, Loss loss, string source)
     {
-        string[] names = ["gather (with the labels)", "forward + loss + backward", "accuracy count", "Adam step with the finite checks"];
+        string[] names = ["gather: finish this batch, start the next", "forward + loss + backward", "accuracy count", "Adam step with the finite checks"];
         Console.WriteLine($"Inside an epoch ({source}; the trainer's order, 2 threads; median of 5 epochs after 1 warm-up):");
         Console.WriteLine();
         Console.WriteLine("| phase | ms per step | ms per epoch |");
@@ -108,8 +108,8 @@ internal static class StepProfile
         using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture, new NetworkOptions { Seed = 1, Provider = provider });
         using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
         adam.Provider = provider;
-        float[] x = new float[Batch * 784], y = new float[Batch * 10];
-        int[] order = Enumerable.Range(0, Samples).ToArray(), batchLabels = new int[Batch];
+        using var loader = new BatchLoader<float>(data, Batch, provider, labelled: true);
+        int[] order = Enumerable.Range(0, Samples).ToArray();
         var random = new Random(2);
         int steps = Samples / Batch;
         var epochs = new double[6][];
@@ -120,13 +120,14 @@ internal static class StepProfile
             long epochStart = Stopwatch.GetTimestamp();
             for (int b = 0; b < steps; b++)
             {
-                ReadOnlySpan<int> indices = order.AsSpan(b * Batch, Batch);
                 long t0 = Stopwatch.GetTimestamp();
-                data.GatherBatch(indices, x, y, provider, batchLabels);
+                if (!loader.IsPending) loader.Start(order.AsSpan(b * Batch, Batch));
+                BatchLoader<float>.Batch batch = loader.Take();
+                if (b + 1 < steps) loader.Start(order.AsSpan((b + 1) * Batch, Batch));
                 long t1 = Stopwatch.GetTimestamp();
-                network.ComputeGradients(x, y, Batch, loss);
+                network.ComputeGradients(batch.Features, batch.Targets, Batch, loss);
                 long t2 = Stopwatch.GetTimestamp();
-                _ = Trainer.CountCorrect(network.LastOutputs(Batch), batchLabels, 10);
+                _ = Trainer.CountCorrect(network.LastOutputs(Batch), batch.Labels, 10);
                 long t3 = Stopwatch.GetTimestamp();
                 _ = adam.StepChecked(network.Parameters, network.Gradients, 1e-3f);
                 long t4 = Stopwatch.GetTimestamp();

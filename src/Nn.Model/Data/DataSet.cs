@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using Nn.Native.Memory;
 
@@ -24,7 +25,9 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
     {
         _features = features;
         _targets = targets;
-        _labels = labels;
+        // On the pinned heap: a batch gathered in the background reads them through a pointer after the caller returns.
+        _labels = labels is null ? null : GC.AllocateUninitializedArray<int>(labels.Length, pinned: true);
+        labels?.CopyTo(_labels!, 0);
         FeatureCount = featureCount;
         TargetCount = targetCount;
         Count = featureCount == 0 ? 0 : features.Length / featureCount;
@@ -85,13 +88,28 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
     internal unsafe void GatherBatch(ReadOnlySpan<int> indices, Span<T> features, Span<T> targets, Nn.Native.BlasProvider? provider,
         Span<int> labels = default)
     {
-        if (features.Length < indices.Length * FeatureCount || targets.Length < indices.Length * TargetCount)
+        CheckBatch(indices, features.Length, targets.Length, labels.IsEmpty ? null : labels.Length);
+        fixed (int* rows = indices, batchLabels = labels)
+        fixed (T* x = features, y = targets)
+        {
+            Gather gather = Describe(rows, indices.Length, x, y, labels.IsEmpty ? null : batchLabels);
+            GatherShared(ref gather, provider);
+        }
+    }
+
+    /// <summary>
+    /// Checks a batch before any row is copied: the destinations' sizes (<paramref name="labelSlots"/> null when no
+    /// labels are wanted) and every index.
+    /// </summary>
+    internal void CheckBatch(ReadOnlySpan<int> indices, int featureSlots, int targetSlots, int? labelSlots)
+    {
+        if (featureSlots < indices.Length * FeatureCount || targetSlots < indices.Length * TargetCount)
         {
             throw new ArgumentException($"A batch of {indices.Length} needs {indices.Length * FeatureCount} feature and {indices.Length * TargetCount} target slots.");
         }
-        if (!labels.IsEmpty && (_labels is null || labels.Length < indices.Length))
+        if (labelSlots is { } slots && (_labels is null || slots < indices.Length))
         {
-            throw new ArgumentException(_labels is null ? $"{Source} is a regression data set; it has no class labels to gather." : $"A batch of {indices.Length} needs {indices.Length} label slots.", nameof(labels));
+            throw new ArgumentException(_labels is null ? $"{Source} is a regression data set; it has no class labels to gather." : $"A batch of {indices.Length} needs {indices.Length} label slots.", "labels");
         }
         foreach (int sample in indices)
         {
@@ -100,40 +118,47 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
                 throw new ArgumentOutOfRangeException(nameof(indices), sample, $"Sample index must be in [0, {Count}).");
             }
         }
-        fixed (int* rows = indices, allLabels = _labels, batchLabels = labels)
-        fixed (T* x = features, y = targets)
-        {
-            var gather = new Gather
-            {
-                Indices = rows, Rows = indices.Length, FeatureCount = FeatureCount, TargetCount = TargetCount,
-                AllFeatures = _features.Pointer, AllTargets = _targets.Pointer, Features = x, Targets = y,
-                // The labels ride along: looked up one by one after the step, they were cache misses (about 4 µs a batch).
-                AllLabels = labels.IsEmpty ? null : allLabels, Labels = batchLabels,
-            };
-            if (Nn.Kernels.ElementwiseParts.PoolFor(provider, indices.Length * FeatureCount) is { } pool)
-            {
-                gather.Parts = pool.Parallelism;
-                if (pool.TryRun(&GatherPart, (IntPtr)(&gather))) return;
-            }
-            GatherPart(0, 1, ref gather);
-        }
     }
 
-    private static unsafe void GatherPart(int part, IntPtr context) =>
-        GatherPart(part, ((Gather*)context)->Parts, ref *(Gather*)context);
-
-    // The part's block of the batch's rows; the indices were checked by the caller.
-    private static unsafe void GatherPart(int part, int parts, ref Gather g)
+    /// <summary>The copy of a checked batch (<see cref="CheckBatch"/>) into x, y and, when not null, labels.</summary>
+    internal unsafe Gather Describe(int* indices, int rows, T* x, T* y, int* labels) => new()
     {
-        (int first, int rows) = Nn.Native.Providers.Managed.Granules.Block(g.Rows, parts, part, 1);
-        int last = first + rows, rowBytes = g.FeatureCount * sizeof(T);
+        Indices = indices, Rows = rows, FeatureCount = FeatureCount, TargetCount = TargetCount,
+        AllFeatures = _features.Pointer, AllTargets = _targets.Pointer, Features = x, Targets = y,
+        // The labels ride along: looked up one by one after the step, they were cache misses (about 4 µs a batch).
+        AllLabels = labels == null ? null : (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_labels!)), Labels = labels,
+    };
+
+    /// <summary>Runs a described gather now, its rows shared with <paramref name="provider"/>'s workers when it lends them.</summary>
+    internal static unsafe void GatherShared(ref Gather gather, Nn.Native.BlasProvider? provider)
+    {
+        if (Nn.Kernels.ElementwiseParts.PoolFor(provider, gather.Rows * gather.FeatureCount) is { } pool)
+        {
+            gather.Parts = pool.Parallelism;
+            if (pool.TryRun(&GatherPart, (IntPtr)Unsafe.AsPointer(ref gather))) return;
+        }
+        CopyRows(ref gather, 0, gather.Rows);
+    }
+
+    private static unsafe void GatherPart(int part, IntPtr context)
+    {
+        ref Gather g = ref *(Gather*)context;
+        (int first, int rows) = Nn.Native.Providers.Managed.Granules.Block(g.Rows, g.Parts, part, 1);
+        CopyRows(ref g, first, first + rows);
+    }
+
+    /// <summary>Copies rows [first, last) of a described gather; the indices were checked.</summary>
+    internal static unsafe void CopyRows(ref Gather g, int first, int last)
+    {
+        int rowBytes = g.FeatureCount * sizeof(T);
         for (int i = first; i < last; i++)
         {
-            if (Sse.IsSupported && i + RowsAhead < last)
+            if (Sse.IsSupported && i + RowsAhead < g.Rows)
             {
                 // The rows lie scattered over a set far larger than the caches, and the hardware prefetcher stops at
                 // each row's end: fetching a later row into L2 while this one is copied keeps its misses in flight.
                 // 0.035-0.042 -> 0.027-0.032 ms for 128 Fashion-MNIST rows on two threads (into L1 it gained nothing).
+                // The row ahead may belong to the next part, which is most often taken by the same thread.
                 byte* ahead = (byte*)(g.AllFeatures + g.Indices[i + RowsAhead] * (long)g.FeatureCount);
                 for (int offset = 0; offset < rowBytes; offset += CacheLine) Sse.Prefetch1(ahead + offset);
             }
@@ -146,7 +171,8 @@ public sealed class DataSet<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     private const int RowsAhead = 2, CacheLine = 64;
 
-    private unsafe struct Gather
+    /// <summary>One batch's copy: where the rows come from and go to.</summary>
+    internal unsafe struct Gather
     {
         public int* Indices;
         public int Rows, Parts, FeatureCount, TargetCount;

@@ -246,6 +246,8 @@ public static class Trainer
             optimizer.Provider = network.Provider;   // the update pass may use the managed provider's worker threads
             int[] order = Enumerable.Range(0, n).ToArray();
             int[] batchLabels = new int[batchSize];
+            // The single-process step gathers the next batch while this one computes; the data-parallel one gathers its shard.
+            using BatchLoader<T>? loader = _parallel is null ? new BatchLoader<T>(training, batchSize, network.Provider, training.IsClassification) : null;
             _parallel?.Synchronise(training, validation, options, state);
             var random = new Random(options.Seed);
             // The shuffle order is the seed's generator applied once per epoch: replaying the epochs already done
@@ -281,18 +283,17 @@ public static class Trainer
                     bool cancel = false;
                     if (_parallel is null)
                     {
-                        ReadOnlySpan<int> indices = order.AsSpan(start, count);
-                        Span<T> x = batchFeatures.Slice(0, count * d), y = batchTargets.Slice(0, count * k);
-                        Span<int> gatheredLabels = training.IsClassification ? batchLabels.AsSpan(0, count) : default;
-                        training.GatherBatch(indices, x, y, network.Provider, gatheredLabels);
-                        cost = network.ComputeGradients(x, y, count, options.Loss, options.L2 * count / n);
+                        if (!loader!.IsPending) loader.Start(order.AsSpan(start, count));   // an epoch's first batch
+                        BatchLoader<T>.Batch batch = loader.Take();
+                        if (b + 1 < batches) loader.Start(order.AsSpan(start + batchSize, Math.Min(batchSize, n - start - batchSize)));
+                        cost = network.ComputeGradients(batch.Features, batch.Targets, count, options.Loss, options.L2 * count / n);
                         if (!T.IsFinite(cost))
                         {
                             Diverged(epochStart.Span, epoch, b, network.FindNonFinite(count) ?? "loss", double.CreateChecked(cost));
                         }
                         if (training.IsClassification)
                         {
-                            correct += CountCorrect(network.LastOutputs(count), gatheredLabels, k);
+                            correct += CountCorrect(network.LastOutputs(count), batch.Labels, k);
                         }
                     }
                     else

@@ -7,9 +7,14 @@ namespace Nn.Native.Providers.Managed;
 /// running. Dispatch allocates nothing: the job is a function pointer plus a context pointer into the
 /// caller's stack, which stays valid because the caller waits for every claimed part.
 /// </summary>
-/// <remarks>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.
+/// <remarks>
+/// <para>Thread safety: one job at a time; a caller that finds the pool busy gets false from <see cref="TryRun"/> and runs serially.
 /// An exception from a part the caller runs reaches the caller once the parts already claimed have finished; the work
-/// must not throw on a worker (the GEMM parts do not), where it would end the process.</remarks>
+/// must not throw on a worker (the GEMM parts do not), where it would end the process.</para>
+/// <para>Besides jobs, the pool takes one background job at a time (<see cref="TryStartBackground"/>): parts that idle
+/// workers run between jobs, while the caller runs serial code, and that <see cref="FinishBackground"/> completes. Its
+/// context must stay valid until FinishBackground returns.</para>
+/// </remarks>
 internal sealed unsafe class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
@@ -21,6 +26,14 @@ internal sealed unsafe class WorkerPool : IDisposable
     private int _nextPart = int.MaxValue / 2; // no job yet: every claim fails
     private int _finishedParts;
     private volatile bool _stopping;
+
+    // The background job: claimed part by part like a job, by workers only between jobs.
+    private delegate*<int, IntPtr, void> _backgroundWork;
+    private IntPtr _backgroundContext;
+    private int _backgroundParts;
+    private int _backgroundNextPart = int.MaxValue / 2; // none: every claim fails
+    private int _backgroundFinishedParts;
+    private int _backgroundOwned;                       // 1 from TryStartBackground to FinishBackground
 
     public WorkerPool(int workerCount)
     {
@@ -99,6 +112,78 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Publishes <paramref name="parts"/> parts of background work: idle workers run them one at a time until a job
+    /// arrives, and <see cref="FinishBackground"/> runs whatever is left. False when a background job is already
+    /// outstanding, the pool has no workers or it is disposed: the caller then does the work itself.
+    /// </summary>
+    /// <remarks>The parts must not throw on a worker, and each should take about a microsecond: a job that arrives
+    /// while a worker is inside one waits for it.</remarks>
+    public bool TryStartBackground(delegate*<int, IntPtr, void> work, IntPtr context, int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(parts);
+        if (_threads.Length == 0 || _stopping || Interlocked.CompareExchange(ref _backgroundOwned, 1, 0) != 0)
+        {
+            return false;
+        }
+        _backgroundWork = work;
+        _backgroundContext = context;
+        _backgroundParts = parts;
+        Volatile.Write(ref _backgroundFinishedParts, 0);
+        Volatile.Write(ref _backgroundNextPart, 0); // publishes the fields above, as for a job
+        foreach (ManualResetEventSlim wake in _wake) wake.Set();
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the background job's unclaimed parts on the calling thread (workers that are idle keep helping), waits for
+    /// the parts workers hold, and ends the job. Call once after every successful <see cref="TryStartBackground"/>,
+    /// also after <see cref="Dispose"/>.
+    /// </summary>
+    public void FinishBackground()
+    {
+        if (Volatile.Read(ref _backgroundOwned) == 0)
+        {
+            throw new InvalidOperationException("No background job is outstanding.");
+        }
+        try
+        {
+            while (TryRunBackgroundPart())
+            {
+            }
+        }
+        finally
+        {
+            int claimed = Math.Min(Interlocked.Exchange(ref _backgroundNextPart, int.MaxValue / 2), _backgroundParts);
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _backgroundFinishedParts) < claimed) spinner.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref _backgroundOwned, 0);
+        }
+    }
+
+    // Claims and runs one background part; false when none is left (or there is no background job).
+    private bool TryRunBackgroundPart()
+    {
+        if (Volatile.Read(ref _backgroundNextPart) >= _backgroundParts)
+        {
+            return false;
+        }
+        int part = Interlocked.Increment(ref _backgroundNextPart) - 1;
+        if (part >= _backgroundParts)
+        {
+            return false;
+        }
+        try
+        {
+            _backgroundWork(part, _backgroundContext);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _backgroundFinishedParts);
+        }
+        return true;
+    }
+
     private void WorkerLoop(ManualResetEventSlim wake)
     {
         while (true)
@@ -110,6 +195,10 @@ internal sealed unsafe class WorkerPool : IDisposable
                 return;
             }
             RunClaimedParts();
+            // Between jobs the worker would only spin: it takes background parts until a job (or Dispose) sets the event.
+            while (!wake.IsSet && TryRunBackgroundPart())
+            {
+            }
         }
     }
 
