@@ -49,6 +49,9 @@ internal sealed unsafe class BatchLoader<T> : IDisposable where T : unmanaged, I
     /// <summary>True between <see cref="Start"/> and <see cref="Take"/>.</summary>
     public bool IsPending => _pendingRows >= 0;
 
+    /// <summary>True when the pending batch is being gathered by the provider's workers (false: Take will gather it).</summary>
+    public bool GathersInBackground => _background is not null;
+
     /// <summary>
     /// Starts gathering the samples named by <paramref name="indices"/>: in the background when the provider's workers
     /// can take it, else when <see cref="Take"/> is called. Every index is checked here, before anything is copied.
