@@ -161,4 +161,25 @@ public sealed class BatchLoaderTests
         WithThreads(2, managed => two = Train(managed));
         Assert.Equal(one, two);
     }
+
+    [Fact]
+    public void TheTrainingLoopAllocatesNothingPerBatchWhileGatheringAhead()
+    {
+        using DataSet<float> data = Data(out _);
+        WithThreads(2, managed =>
+        {
+            using var network = new Network<float>(new Sequential(new Dense(Features, 32), new Relu(), new Dense(32, Classes), new Softmax()),
+                new NetworkOptions { Seed = 2, Provider = managed });
+            long Allocated(int epochs)
+            {
+                long start = GC.GetAllocatedBytesForCurrentThread();
+                Trainer.Fit(network, data, new TrainingOptions { Loss = new CategoricalCrossEntropy(), Optimizer = new Adam(1e-3), Epochs = epochs, BatchSize = 120 });
+                return GC.GetAllocatedBytesForCurrentThread() - start;
+            }
+            for (int i = 0; i < 5; i++) Allocated(2);   // warm up the JIT
+            long two = Allocated(2), twelve = Allocated(12);
+            // Per-run setup allocates (buffers, history); 10 more epochs of 9 batches must add only the 10 epoch records.
+            Assert.True(twelve - two < 10 * 400, $"10 extra epochs allocated {twelve - two} bytes");
+        });
+    }
 }
