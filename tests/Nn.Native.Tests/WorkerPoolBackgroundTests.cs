@@ -73,15 +73,23 @@ public sealed unsafe class WorkerPoolBackgroundTests
     {
         WithPool(2, pool =>
         {
-            var record = new Record { Inside = _ => Thread.Sleep(20) };
-            GCHandle handle = Start(pool, record, 8);
-            pool.FinishBackground();
-            // Every part has ended, not merely been claimed: the context may be freed now.
-            Assert.Equal(8, Volatile.Read(ref record.Finished));
-            handle.Free();
-            AssertEachPartOnce(record, 8);
-            // Two workers hold one 20 ms part each at a time, so the caller takes some of the eight.
-            Assert.Contains(Environment.CurrentManagedThreadId, record.Runs.Select(r => r.Thread));
+            // Twice on one pool: the second job must not count the first one's finished parts.
+            for (int job = 0; job < 2; job++)
+            {
+                int caller = Environment.CurrentManagedThreadId;
+                // A worker's part outlasts everything the caller does, so FinishBackground returns before it ends unless
+                // it waits for it.
+                var record = new Record { Inside = _ => Thread.Sleep(Environment.CurrentManagedThreadId == caller ? 0 : 100) };
+                GCHandle handle = Start(pool, record, 40);
+                Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref record.Started) >= 1, TimeSpan.FromSeconds(10)));
+                pool.FinishBackground();
+                // Every part has ended, not merely been claimed: the context may be freed now.
+                Assert.Equal(40, Volatile.Read(ref record.Finished));
+                handle.Free();
+                AssertEachPartOnce(record, 40);
+                // Workers hold one 100 ms part each at a time, so the caller takes most of the forty.
+                Assert.Contains(caller, record.Runs.Select(r => r.Thread));
+            }
         });
     }
 
@@ -192,7 +200,7 @@ public sealed unsafe class WorkerPoolBackgroundTests
     {
         WithPool(1, pool =>
         {
-            Assert.Throws<InvalidOperationException>(pool.FinishBackground);   // nothing started
+            Assert.Contains("No background job is outstanding", Assert.Throws<InvalidOperationException>(pool.FinishBackground).Message);   // nothing started
             Assert.Throws<ArgumentOutOfRangeException>(() => pool.TryStartBackground(&Work, IntPtr.Zero, -1));
             Assert.True(pool.TryStartBackground(&Work, IntPtr.Zero, 0));        // nothing to do: fine
             pool.FinishBackground();

@@ -24,7 +24,8 @@ internal sealed unsafe class BatchLoader<T> : IDisposable where T : unmanaged, I
     private readonly BlasProvider? _provider;
     private readonly bool _labelled;
     private readonly int _capacity;
-    // Two slots each, one after the other; native, so a worker may read them after Start returns.
+    // Two slots each, one after the other; native, so a worker may read them after Start returns. The indices need one:
+    // they are read only while their batch is gathered, which Take finishes before the next Start.
     private readonly AlignedBuffer<T> _features, _targets;
     private readonly AlignedBuffer<int> _indices, _labels;
     private readonly AlignedBuffer<DataSet<T>.Gather> _job = new(1);
@@ -42,7 +43,7 @@ internal sealed unsafe class BatchLoader<T> : IDisposable where T : unmanaged, I
         _capacity = capacity;
         _features = new AlignedBuffer<T>(2 * capacity * data.FeatureCount);
         _targets = new AlignedBuffer<T>(2 * capacity * data.TargetCount);
-        _indices = new AlignedBuffer<int>(2 * capacity);
+        _indices = new AlignedBuffer<int>(capacity);
         _labels = new AlignedBuffer<int>(labelled ? 2 * capacity : 0);
     }
 
@@ -69,9 +70,8 @@ internal sealed unsafe class BatchLoader<T> : IDisposable where T : unmanaged, I
         }
         _data.CheckBatch(indices, _capacity * _data.FeatureCount, _capacity * _data.TargetCount, _labelled ? _capacity : null);
         int rows = indices.Length, slot = _slot;
-        int* slotIndices = _indices.Pointer + slot * _capacity;
-        indices.CopyTo(new Span<int>(slotIndices, rows));
-        *_job.Pointer = _data.Describe(slotIndices, rows, _features.Pointer + (long)slot * _capacity * _data.FeatureCount,
+        indices.CopyTo(_indices.Span);
+        *_job.Pointer = _data.Describe(_indices.Pointer, rows, _features.Pointer + (long)slot * _capacity * _data.FeatureCount,
             _targets.Pointer + (long)slot * _capacity * _data.TargetCount, _labelled ? _labels.Pointer + slot * _capacity : null);
         _pendingRows = rows;
         if (ElementwiseParts.PoolFor(_provider, rows * _data.FeatureCount) is { } pool

@@ -1,6 +1,7 @@
 using Nn.Data;
 using Nn.Native;
 using Nn.Training;
+using Nn.Testing;
 using Xunit;
 
 namespace Nn.Model.Tests.Training;
@@ -50,11 +51,12 @@ public sealed class BatchLoaderTests
     {
         using DataSet<float> data = Data(out int[] labels);
         var random = new Random(5);
-        // 130 rows of 300 features (39,000 values) are enough to share; the last batch is short, as an epoch's can be.
-        int[][] batches = Enumerable.Range(0, 9).Select(b => Enumerable.Range(0, b == 8 ? 57 : 130).Select(_ => random.Next(Samples)).ToArray()).ToArray();
+        // 129 rows of 300 features (38,700 values) are enough to share; the last batch is short, as an epoch's can be. Both
+        // odd, so the last background part has one row, and a part that copied two would write into the other slot.
+        int[][] batches = Enumerable.Range(0, 9).Select(b => Enumerable.Range(0, b == 8 ? 57 : 129).Select(_ => random.Next(Samples)).ToArray()).ToArray();
         void Check(BlasProvider? provider)
         {
-            using var loader = new BatchLoader<float>(data, 130, provider, labelled: true);
+            using var loader = new BatchLoader<float>(data, 129, provider, labelled: true);
             loader.Start(batches[0]);
             for (int b = 0; b < batches.Length; b++)
             {
@@ -115,6 +117,9 @@ public sealed class BatchLoaderTests
             loader.Start(Enumerable.Range(0, 130).ToArray());
             Assert.Contains("already pending", Assert.Throws<InvalidOperationException>(() => loader.Start([1])).Message);
             Assert.Equal(130, loader.Take().Rows);
+            loader.Start([]);                          // an empty batch is a batch
+            Assert.True(loader.IsPending);
+            Assert.Equal(0, loader.Take().Rows);
             Assert.Throws<ArgumentOutOfRangeException>(() => new BatchLoader<float>(data, 0, managed, labelled: true));
         });
     }
@@ -129,6 +134,7 @@ public sealed class BatchLoaderTests
             loader.Start(Enumerable.Range(0, 130).Select(i => 999 - i).ToArray());
             Assert.True(loader.GathersInBackground);
             loader.Dispose();   // the workers must be done with the slots before they are freed
+            Assert.False(loader.IsPending);
             loader.Dispose();
             Assert.Throws<ObjectDisposedException>(() => loader.Start([1]));
             Assert.Throws<ObjectDisposedException>(() => loader.Take());
@@ -181,5 +187,25 @@ public sealed class BatchLoaderTests
             // Per-run setup allocates (buffers, history); 10 more epochs of 9 batches must add only the 10 epoch records.
             Assert.True(twelve - two < 10 * 400, $"10 extra epochs allocated {twelve - two} bytes");
         });
+    }
+}
+
+/// <summary>A loader frees its slots when disposed, also with a batch still pending.</summary>
+[Collection(nameof(NativeMemoryCounters))]
+public sealed class BatchLoaderLeakTests
+{
+    [Fact]
+    public void DisposeFreesEverySlot()
+    {
+        using DataSet<float> data = DataSet.FromClassification<float>(new float[40 * 5], 5, new int[40]);
+        NativeMemoryCounters.SettleFinalizers();
+        long blocks = Nn.Native.Memory.NativeMemoryStatistics.LiveBlocks, bytes = Nn.Native.Memory.NativeMemoryStatistics.LiveBytes;
+        using (var loader = new BatchLoader<float>(data, 16, null, labelled: true))
+        {
+            loader.Start([3, 1, 4]);
+            Assert.Equal(3, loader.Take().Rows);
+            loader.Start([1, 5]);
+        }
+        Assert.Equal((blocks, bytes), (Nn.Native.Memory.NativeMemoryStatistics.LiveBlocks, Nn.Native.Memory.NativeMemoryStatistics.LiveBytes));
     }
 }

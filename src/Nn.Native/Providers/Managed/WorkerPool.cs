@@ -161,17 +161,23 @@ internal sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    // Claims and runs one background part; false when none is left (or there is no background job).
+    // Claims and runs one background part; false when none is left (or there is no background job). The claim never
+    // moves the counter past the part count, so idle wake-ups with no background job leave it alone.
     private bool TryRunBackgroundPart()
     {
-        if (Volatile.Read(ref _backgroundNextPart) >= _backgroundParts)
+        int part = Volatile.Read(ref _backgroundNextPart);
+        while (true)
         {
-            return false;
-        }
-        int part = Interlocked.Increment(ref _backgroundNextPart) - 1;
-        if (part >= _backgroundParts)
-        {
-            return false;
+            if (part >= _backgroundParts)
+            {
+                return false;
+            }
+            int seen = Interlocked.CompareExchange(ref _backgroundNextPart, part + 1, part);
+            if (seen == part)
+            {
+                break;
+            }
+            part = seen;   // another thread claimed it (or the job ended): try the next
         }
         try
         {
