@@ -207,4 +207,28 @@ public sealed unsafe class WorkerPoolBackgroundTests
             Assert.Throws<InvalidOperationException>(pool.FinishBackground);   // already finished
         });
     }
+
+    private static void Count(int part, IntPtr context) => Interlocked.Increment(ref ((int*)context)[part]);
+
+    [Fact]
+    public void PartsClaimedByEveryThreadAtOnceRunOnceEach()
+    {
+        // Tiny parts, three workers and the caller claiming together: the claims collide often, and a collision must
+        // neither run a part twice nor skip one.
+        const int parts = 20_000;
+        WithPool(3, pool =>
+        {
+            int[] counts = GC.AllocateArray<int>(parts, pinned: true);
+            for (int round = 0; round < 5; round++)
+            {
+                Array.Clear(counts);
+                fixed (int* start = counts)
+                {
+                    Assert.True(pool.TryStartBackground(&Count, (IntPtr)start, parts));
+                    pool.FinishBackground();
+                }
+                Assert.All(counts, count => Assert.Equal(1, count));
+            }
+        });
+    }
 }
