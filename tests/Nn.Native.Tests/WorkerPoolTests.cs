@@ -158,16 +158,22 @@ public sealed unsafe class WorkerPoolTests
     {
         WithPool(1, pool =>
         {
-        var record = new Record { Parts = 2 };
-        int finished = 0;
-        record.Inside = part =>
+        // Twice on one pool: the second job must not count the first one's finished parts.
+        for (int job = 0; job < 2; job++)
         {
-            if (part == 1) Thread.Sleep(200); // the worker's part, or the caller's second: either way, slow
-            Interlocked.Increment(ref finished);
-            return true;
-        };
-        Assert.True(Run(pool, record));
-        Assert.Equal(2, Volatile.Read(ref finished));
+            var record = new Record { Parts = 2 };
+            int finished = 0;
+            record.Inside = part =>
+            {
+                // Both parts start together, so the worker holds one; it is the slow one, which the caller must wait for.
+                bool together = AllPartsAtOnce(record)(part);
+                if (Environment.CurrentManagedThreadId != record.Caller) Thread.Sleep(200);
+                Interlocked.Increment(ref finished);
+                return together;
+            };
+            Assert.True(Run(pool, record));
+            Assert.Equal(2, Volatile.Read(ref finished));
+        }
         });
     }
 
