@@ -36,18 +36,7 @@ public sealed unsafe class WorkerPoolBackgroundTests
         return handle;
     }
 
-    private static void WithPool(int workers, Action<WorkerPool> test)
-    {
-        var pool = new WorkerPool(workers);
-        try
-        {
-            test(pool);
-        }
-        finally
-        {
-            WorkerPoolTests.End(pool);
-        }
-    }
+    private static void WithPool(int workers, Action<WorkerPool> test) => WorkerPoolTests.WithPool(workers, test);
 
     private static void AssertEachPartOnce(Record record, int parts) =>
         Assert.Equal(Enumerable.Range(0, parts), record.Runs.Select(r => r.Part).Order());

@@ -61,7 +61,7 @@ public sealed unsafe class WorkerPoolTests
     }
 
     // Runs a test against a new pool and always ends the pool.
-    private static void WithPool(int workers, Action<WorkerPool> test)
+    internal static void WithPool(int workers, Action<WorkerPool> test)
     {
         var pool = new WorkerPool(workers);
         try
