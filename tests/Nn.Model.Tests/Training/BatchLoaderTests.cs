@@ -84,6 +84,36 @@ public sealed class BatchLoaderTests
     }
 
     [Fact]
+    public void DoubleRegressionBatchesGatheredInTheBackgroundAreGatherBatchsRows()
+    {
+        const int samples = 400, features = 300, outputs = 3;
+        var random = new Random(8);
+        double[] x = Enumerable.Range(0, samples * features).Select(_ => random.NextDouble()).ToArray();
+        double[] y = Enumerable.Range(0, samples * outputs).Select(_ => random.NextDouble()).ToArray();
+        using DataSet<double> data = DataSet.FromRegression<double>(x, features, y, outputs);
+        WithThreads(2, managed =>
+        {
+            using var loader = new BatchLoader<double>(data, 129, managed, labelled: false);
+            int[][] batches = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, 129).Select(_ => random.Next(samples)).ToArray()).ToArray();
+            loader.Start(batches[0]);
+            for (int b = 0; b < batches.Length; b++)
+            {
+                BatchLoader<double>.Batch batch = loader.Take();
+                double[] expectedX = new double[129 * features], expectedY = new double[129 * outputs];
+                data.GatherBatch(batches[b], expectedX, expectedY);
+                if (b + 1 < batches.Length)
+                {
+                    loader.Start(batches[b + 1]);
+                    Assert.True(loader.GathersInBackground);
+                }
+                Assert.Equal(expectedX, batch.Features.ToArray());
+                Assert.Equal(expectedY, batch.Targets.ToArray());
+                Assert.True(batch.Labels.IsEmpty);
+            }
+        });
+    }
+
+    [Fact]
     public void ARegressionSetLoadsWithoutLabelsAndRefusesToGiveThem()
     {
         using DataSet<float> data = DataSet.FromRegression<float>([1, 2, 3, 4, 5, 6], 2, [0.5f, 1.5f, 2.5f], 1);
