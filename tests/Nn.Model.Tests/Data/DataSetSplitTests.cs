@@ -61,6 +61,19 @@ public sealed class DataSetSplitTests
     }
 
     [Fact]
+    public void ASeedPicksTheSameSamplesInEveryVersion()
+    {
+        // A run resumed from a checkpoint redraws its validation split from the seed: the draw must not change.
+        using DataSet<float> data = Blocks();
+        (DataSet<float> first, DataSet<float> second) = data.Split(0.5, seed: 4, stratified: true);
+        using (first)
+        using (second)
+        {
+            Assert.Equal([39, 76, 13, 59, 9, 7, 83, 80, 23, 5, 94, 48], Samples(first)[..12]);
+        }
+    }
+
+    [Fact]
     public void APlainSplitDoesNotStratify()
     {
         using DataSet<float> data = Blocks();
@@ -109,6 +122,7 @@ public sealed class DataSetSplitTests
         Assert.Equal("sensors.csv is a regression data set; it has no class labels.", Assert.Throws<InvalidOperationException>(() => data.Labels.Length).Message);
         var gather = Assert.Throws<ArgumentException>(() => data.GatherBatch([1, 0], new float[2], new float[2], null, new int[2]));
         Assert.StartsWith("sensors.csv is a regression data set; it has no class labels to gather.", gather.Message);
+        Assert.Equal("labels", gather.ParamName);
         (DataSet<float> first, DataSet<float> second) = data.Split(0.5, 1);   // a plain split is fine
         Assert.Equal(2, first.Count);
         first.Dispose();
