@@ -10,8 +10,9 @@ namespace Nn.Data;
 /// The trainer's batches, gathered one step ahead. Two slots: while a step computes on one, the managed provider's
 /// workers copy the next batch's rows into the other in the gaps between the step's GEMM parts (a worker is otherwise
 /// idle for about 50 µs of a 770 µs Fashion-MNIST step, while the caller runs the thin output layer and the small
-/// passes alone). <see cref="Take"/> finishes whatever is left. With another provider, or one thread, nothing runs
-/// ahead and Take gathers the batch as <see cref="DataSet{T}.GatherBatch(ReadOnlySpan{int}, Span{T}, Span{T})"/> would.
+/// passes alone). <see cref="Take"/> finishes whatever is left. With another provider, one thread, or none (a
+/// data-parallel rank's shard, gathered on its own thread), nothing runs ahead and Take gathers the batch as
+/// <see cref="DataSet{T}.GatherBatch(ReadOnlySpan{int}, Span{T}, Span{T})"/> would.
 /// The rows copied are the same either way, so training results do not change.
 /// </summary>
 /// <remarks>Thread safety: none; one training run owns it. Dispose waits for a gather still running in the background.</remarks>

@@ -237,17 +237,15 @@ public static class Trainer
         public History Execute(CancellationToken cancellationToken)
         {
             int n = training.Count, batchSize = Math.Min(options.BatchSize, n);
-            int d = network.InputSize, k = network.OutputSize;
-            using var batchFeatures = new AlignedBuffer<T>(batchSize * d);
-            using var batchTargets = new AlignedBuffer<T>(batchSize * k);
+            int k = network.OutputSize;
             using var epochStart = new AlignedBuffer<T>(network.ParameterCount);
             AlignedBuffer<T> best = state.BestWeights;
             OptimizerState<T> optimizer = state.OptimizerState;
             optimizer.Provider = network.Provider;   // the update pass may use the managed provider's worker threads
             int[] order = Enumerable.Range(0, n).ToArray();
-            int[] batchLabels = new int[batchSize];
-            // The single-process step gathers the next batch while this one computes; the data-parallel one gathers its shard.
-            using BatchLoader<T>? loader = _parallel is null ? new BatchLoader<T>(training, batchSize, network.Provider, training.IsClassification) : null;
+            // The single-process step gathers the next batch while this one computes, on the provider's idle worker; a
+            // data-parallel rank gathers its shard when it needs it, on its own thread.
+            using var loader = new BatchLoader<T>(training, batchSize, _parallel is null ? network.Provider : null, training.IsClassification);
             _parallel?.Synchronise(training, validation, options, state);
             var random = new Random(options.Seed);
             // The shuffle order is the seed's generator applied once per epoch: replaying the epochs already done
@@ -283,7 +281,7 @@ public static class Trainer
                     bool cancel = false;
                     if (_parallel is null)
                     {
-                        if (!loader!.IsPending) loader.Start(order.AsSpan(start, count));   // an epoch's first batch
+                        if (!loader.IsPending) loader.Start(order.AsSpan(start, count));   // an epoch's first batch
                         BatchLoader<T>.Batch batch = loader.Take();
                         if (b + 1 < batches) loader.Start(order.AsSpan(start + batchSize, Math.Min(batchSize, n - start - batchSize)));
                         cost = network.ComputeGradients(batch.Features, batch.Targets, count, options.Loss, options.L2 * count / n);
@@ -298,7 +296,7 @@ public static class Trainer
                     }
                     else
                     {
-                        (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), batchFeatures, batchTargets, batchLabels,
+                        (cost, long batchCorrect, cancel) = ParallelStep(order.AsSpan(start, count), loader,
                             options.L2 * count / n, cancellationToken.IsCancellationRequested);
                         if (!T.IsFinite(cost))
                         {
@@ -391,23 +389,20 @@ public static class Trainer
         /// the loss sum, correct count and stop flag in the slots after them, one all-reduce, then the L2 term. Returns the
         /// global batch's cost as <see cref="Network{T}.ComputeGradients"/> would, its correct count and whether any rank asked to stop.
         /// </summary>
-        private (T Cost, long Correct, bool Cancel) ParallelStep(ReadOnlySpan<int> indices, AlignedBuffer<T> batchFeatures, AlignedBuffer<T> batchTargets,
-            int[] batchLabels, double l2, bool cancelHere)
+        private (T Cost, long Correct, bool Cancel) ParallelStep(ReadOnlySpan<int> indices, BatchLoader<T> loader, double l2, bool cancelHere)
         {
-            int d = network.InputSize, k = network.OutputSize, count = indices.Length;
+            int k = network.OutputSize, count = indices.Length;
             (int first, int rows) = _parallel!.Shard(count);
             Span<T> all = network.GradientsWithStatistics;
             Span<T> statistics = all[network.ParameterCount..];
             if (rows > 0)
             {
-                ReadOnlySpan<int> mine = indices.Slice(first, rows);
-                Span<T> x = batchFeatures.Slice(0, rows * d), y = batchTargets.Slice(0, rows * k);
-                Span<int> gatheredLabels = training.IsClassification ? batchLabels.AsSpan(0, rows) : default;
-                training.GatherBatch(mine, x, y, null, gatheredLabels);
-                statistics[0] = network.ComputeShardGradients(x, y, rows, count, options.Loss);
+                loader.Start(indices.Slice(first, rows));
+                BatchLoader<T>.Batch shard = loader.Take();
+                statistics[0] = network.ComputeShardGradients(shard.Features, shard.Targets, rows, count, options.Loss);
                 if (training.IsClassification)
                 {
-                    statistics[1] = T.CreateChecked(CountCorrect(network.LastOutputs(rows), gatheredLabels, k));
+                    statistics[1] = T.CreateChecked(CountCorrect(network.LastOutputs(rows), shard.Labels, k));
                 }
                 else
                 {
