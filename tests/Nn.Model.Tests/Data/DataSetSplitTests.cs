@@ -20,58 +20,50 @@ public sealed class DataSetSplitTests
 
     private static int[] Samples(DataSet<float> part) => part.Features.ToArray().Select(v => (int)v).ToArray();
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void EverySampleLandsInExactlyOnePartWithItsLabel(bool stratified)
+    // Splits Blocks() in halves with seed 4, runs the check on the set and its parts, and frees all three.
+    private static void WithHalves(bool stratified, Action<DataSet<float>, DataSet<float>, DataSet<float>> check)
     {
         using DataSet<float> data = Blocks();
         (DataSet<float> first, DataSet<float> second) = data.Split(0.5, seed: 4, stratified);
         using (first)
         using (second)
         {
-            Assert.Equal(50, first.Count);
-            Assert.Equal(Enumerable.Range(0, 100), Samples(first).Concat(Samples(second)).Order());
-            foreach (DataSet<float> part in new[] { first, second })
-            {
-                int[] samples = Samples(part);
-                for (int i = 0; i < part.Count; i++) Assert.Equal(data.Labels[samples[i]], part.Labels[i]);
-                Assert.Equal(data.ClassNames, part.ClassNames);
-            }
+            check(data, first, second);
         }
     }
 
-    [Fact]
-    public void AStratifiedSplitKeepsEachClasssShareAndShufflesTheClassesTogether()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EverySampleLandsInExactlyOnePartWithItsLabel(bool stratified) => WithHalves(stratified, (data, first, second) =>
     {
-        using DataSet<float> data = Blocks();
-        (DataSet<float> first, DataSet<float> second) = data.Split(0.5, seed: 4, stratified: true);
-        using (first)
-        using (second)
+        Assert.Equal(50, first.Count);
+        Assert.Equal(Enumerable.Range(0, 100), Samples(first).Concat(Samples(second)).Order());
+        foreach (DataSet<float> part in new[] { first, second })
         {
-            foreach (DataSet<float> part in new[] { first, second })
-            {
-                int[] labels = part.Labels.ToArray();
-                Assert.Equal([30, 15, 5], Enumerable.Range(0, 3).Select(c => labels.Count(l => l == c)));
-                // Not in class blocks: the parts are shuffled after they are drawn class by class.
-                Assert.False(labels.SequenceEqual(labels.Order()), "A stratified part came out in class blocks.");
-                Assert.False(labels.SequenceEqual(labels.OrderDescending()), "A stratified part came out in class blocks.");
-            }
+            int[] samples = Samples(part);
+            for (int i = 0; i < part.Count; i++) Assert.Equal(data.Labels[samples[i]], part.Labels[i]);
+            Assert.Equal(data.ClassNames, part.ClassNames);
         }
-    }
+    });
 
     [Fact]
-    public void ASeedPicksTheSameSamplesInEveryVersion()
+    public void AStratifiedSplitKeepsEachClasssShareAndShufflesTheClassesTogether() => WithHalves(true, (_, first, second) =>
     {
+        foreach (DataSet<float> part in new[] { first, second })
+        {
+            int[] labels = part.Labels.ToArray();
+            Assert.Equal([30, 15, 5], Enumerable.Range(0, 3).Select(c => labels.Count(l => l == c)));
+            // Not in class blocks: the parts are shuffled after they are drawn class by class.
+            Assert.False(labels.SequenceEqual(labels.Order()), "A stratified part came out in class blocks.");
+            Assert.False(labels.SequenceEqual(labels.OrderDescending()), "A stratified part came out in class blocks.");
+        }
+    });
+
+    [Fact]
+    public void ASeedPicksTheSameSamplesInEveryVersion() =>
         // A run resumed from a checkpoint redraws its validation split from the seed: the draw must not change.
-        using DataSet<float> data = Blocks();
-        (DataSet<float> first, DataSet<float> second) = data.Split(0.5, seed: 4, stratified: true);
-        using (first)
-        using (second)
-        {
-            Assert.Equal([39, 76, 13, 59, 9, 7, 83, 80, 23, 5, 94, 48], Samples(first)[..12]);
-        }
-    }
+        WithHalves(true, (_, first, _) => Assert.Equal([39, 76, 13, 59, 9, 7, 83, 80, 23, 5, 94, 48], Samples(first)[..12]));
 
     [Fact]
     public void APlainSplitDoesNotStratify()
