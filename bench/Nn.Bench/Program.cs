@@ -56,6 +56,11 @@ if (args.Length > 0 && args[0] == "scale-out")
     return Nn.Bench.Distributed.ScaleOutProjection.Run(args);
 }
 // dotnet run -c Release --project bench/Nn.Bench -- gemm-parts                one-thread parts and two-thread halves (columns, rows) of the training GEMMs
+// dotnet run -c Release --project bench/Nn.Bench -- gemm-zero-steps           the first layer's products with and without skipping zero steps
+if (args.Length > 0 && args[0] == "gemm-zero-steps")
+{
+    return Nn.Bench.GemmZeroSteps.Run(args);
+}
 if (args.Length > 0 && args[0] == "gemm-parts")
 {
     return Nn.Bench.GemmParts.Run(args);

@@ -10,7 +10,8 @@ namespace Nn.Bench.Peers;
 /// peer-run --epochs N --threads T --json FILE: Nn's side of bench/peers/side_by_side.py, doing what the PyTorch and
 /// scikit-learn scripts do: Fashion-MNIST with min-max scaling fitted on the training images, 784-256-128-10 ReLU, softmax
 /// + cross-entropy, Adam(1e-3), batch 128, no L2, a fresh shuffle every epoch; test accuracy after every epoch, outside
-/// the epoch's time. Writes the same JSON as the peer scripts.
+/// the epoch's time. Writes the same JSON as the peer scripts. --every-step makes the managed kernel walk every depth step
+/// (no skipping of zero rows, the same results), to show what the skipping is worth.
 /// </summary>
 internal static class NnPeerRun
 {
@@ -20,6 +21,8 @@ internal static class NnPeerRun
         int threads = int.Parse(Option(args, "--threads", "2"), CultureInfo.InvariantCulture);
         string json = Option(args, "--json", "nn.json");
         Blas.Provider.Threads = threads;
+        bool everyStep = args.Contains("--every-step");
+        Nn.Native.Providers.Managed.ManagedGemmKernel<float>.SkipZeroSteps = !everyStep;
         Sequential architecture = Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture;
         var loss = new CategoricalCrossEntropy();
         var options = new TrainingOptions { Loss = loss, Optimizer = new Adam(1e-3), Epochs = epochs, BatchSize = 128, Seed = 1 };
@@ -42,7 +45,7 @@ internal static class NnPeerRun
             var result = new
             {
                 engine = "nn", version = typeof(Network<float>).Assembly.GetName().Version?.ToString(), threads,
-                settings = $"{Blas.Provider.Name} provider, {threads} thread(s); He-normal initialisation; .NET tiered compilation {(AppContext.GetData("System.Runtime.TieredCompilation") is false or "false" ? "off (as nn train)" : "on")}; training path compiled while the data loads {(Environment.GetEnvironmentVariable("NOWARM") is null ? "(Trainer.WarmUp)" : "skipped (NOWARM)")}",
+                settings = $"{Blas.Provider.Name} provider, {threads} thread(s){(Blas.Provider.Kind == BlasProviderKind.Managed ? everyStep ? ", every depth step walked (--every-step)" : ", zero depth steps skipped" : "")}; He-normal initialisation; .NET tiered compilation {(AppContext.GetData("System.Runtime.TieredCompilation") is false or "false" ? "off (as nn train)" : "on")}; training path compiled while the data loads {(Environment.GetEnvironmentVariable("NOWARM") is null ? "(Trainer.WarmUp)" : "skipped (NOWARM)")}",
                 epochs = records,
             };
             File.WriteAllText(json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));

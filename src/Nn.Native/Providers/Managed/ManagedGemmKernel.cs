@@ -12,6 +12,9 @@ namespace Nn.Native.Providers.Managed;
 /// the MR×NR micro-kernel streams both from contiguous, cache-resident memory with FMA on the widest
 /// vectors the CPU has (NR = two vectors; MR = 8 rows with 512-bit vectors, whose 32 registers hold 16
 /// accumulators, else 6). Packing is the only place where transposes and leading dimensions matter.
+/// Packing also lists, per panel, the depth steps whose packed row is not all zeros (<see cref="PanelSteps"/>): a tile
+/// whose A panel skips at least one step in 16 and whose B panel is all finite walks only A's listed steps (or the other
+/// way round), with bit-identical results.
 /// </summary>
 internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct, IPanelVector<TVector, T>
@@ -27,6 +30,14 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     // Per-thread packing buffers, allocated on a thread's first call and reused afterwards.
     [ThreadStatic] private static AlignedBuffer<T>? t_packedA;
     [ThreadStatic] private static AlignedBuffer<T>? t_packedB;
+    [ThreadStatic] private static AlignedBuffer<int>? t_stepsA;   // a PanelSteps list per row panel of packed A
+    [ThreadStatic] private static AlignedBuffer<int>? t_stepsB;   // and per column panel of packed B
+
+    /// <summary>Whether depth steps whose packed row is all zeros are skipped (bit-identical; off only to measure the dense rate).</summary>
+    internal static bool SkipZeroSteps = true;
+
+    /// <summary>Depth steps the micro-kernel has walked on this thread, tile by tile: what skipping saved, for tests and benchmarks.</summary>
+    [ThreadStatic] internal static long t_stepsWalked;
 
     /// <summary>C(m×n) = alpha·op(A)·op(B) + beta·C on validated arguments.</summary>
     // Every method of a product is compiled optimised at once: starting at tier 0 cost the first epoch tens of ms.
@@ -64,11 +75,19 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
         t_packedA ??= new AlignedBuffer<T>(MC * KC);
         t_packedB ??= new AlignedBuffer<T>(KC * (NC + 2 * TVector.Count));
+        int listLength = PanelSteps.ListLength(KC);
+        t_stepsA ??= new AlignedBuffer<int>(MC / MR * listLength);
+        t_stepsB ??= new AlignedBuffer<int>((NC / NR + 1) * listLength);
         T* packedA = t_packedA.Pointer;
         T* packedB = t_packedB.Pointer;
+        // Zero steps are skipped only with a finite α: a zero times a non-finite α is NaN, which skipping would drop.
+        bool skip = SkipZeroSteps && T.IsFinite(alpha);
+        int* stepsA = skip ? t_stepsA.Pointer : null;
+        int* stepsB = skip ? t_stepsB.Pointer : null;
 
         // K in equal slices of at most KC: 784 as 4 × 196 rather than 3 × 256 + 16, whose thin last slice would
         // reload and store C for very few multiply-adds.
+        long walked = 0;   // added to t_stepsWalked once, at the end
         int slices = (k + KC - 1) / KC;
         int sliceDepth = (k + slices - 1) / slices;
         for (int jc = 0; jc < n; jc += NC)
@@ -78,26 +97,54 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             {
                 int kc = Math.Min(sliceDepth, k - pc);
                 bool store = overwrite && pc == 0;   // the first slice writes C; later ones add to it
-                PackB(transB, b, ldb, pc, jc, kc, nc, packedB);
+                PackB(transB, b, ldb, pc, jc, kc, nc, packedB, stepsB, listLength);
+                // A list is worth walking when it skips at least one step in 16.
+                int worthListing = kc - Math.Max(1, kc / 16);
                 for (int ic = 0; ic < m; ic += MC)
                 {
                     int mc = Math.Min(MC, m - ic);
-                    PackA(transA, a, lda, ic, pc, mc, kc, alpha, packedA);
+                    PackA(transA, a, lda, ic, pc, mc, kc, alpha, packedA, stepsA, listLength);
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
                         T* panelB = packedB + jr * kc;
+                        int* listB = stepsB == null ? null : stepsB + jr / NR * listLength;
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             int mr = Math.Min(MR, mc - ir);
                             T* tile = c + (ic + ir) * (long)ldc + jc + jr;
-                            if (MR == 8) MicroKernel8(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
-                            else MicroKernel6(kc, packedA + ir * kc, panelB, tile, ldc, mr, nr, store);
+                            T* panelA = packedA + ir * kc;
+                            int* listA = stepsA == null ? null : stepsA + ir / MR * listLength;
+                            int* list = listA == null ? null : Walk(listA, panelA, MR, listB, panelB, NR, kc, worthListing);
+                            if (list != null) Tile(new ListedDepths(list), panelA, panelB, tile, ldc, mr, nr, store);
+                            else Tile(new AllDepths(kc), panelA, panelB, tile, ldc, mr, nr, store);
+                            walked += list != null ? PanelSteps.Count(list) : kc;
                         }
                     }
                 }
             }
         }
+        t_stepsWalked += walked;
+    }
+
+    /// <summary>
+    /// The list a tile walks: A's when it lists at most <paramref name="worthListing"/> steps and B's panel is all finite
+    /// (B's rows at A's zero steps then add nothing), else B's the other way round, the shorter when both qualify; null
+    /// to walk every step. Panels are <paramref name="kc"/> steps of <paramref name="widthA"/> and <paramref name="widthB"/> values.
+    /// </summary>
+    internal static int* Walk(int* listA, T* panelA, int widthA, int* listB, T* panelB, int widthB, int kc, int worthListing)
+    {
+        int countA = PanelSteps.Count(listA), countB = PanelSteps.Count(listB);
+        bool byA = countA <= worthListing && PanelSteps.IsFinite(listB, panelB, kc * widthB);
+        bool byB = countB <= worthListing && (!byA || countB < countA) && PanelSteps.IsFinite(listA, panelA, kc * widthA);
+        return byB ? listB : byA ? listA : null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TSteps>(TSteps steps, T* a, T* b, T* c, int ldc, int mr, int nr, bool store) where TSteps : struct, IDepthSteps
+    {
+        if (MR == 8) MicroKernel8(steps, a, b, c, ldc, mr, nr, store);
+        else MicroKernel6(steps, a, b, c, ldc, mr, nr, store);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -122,20 +169,24 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     }
 
     // packed[(i / MR) * kc * MR + p * MR + i % MR] = alpha · op(A)[ic + i, pc + p], zero-padded to whole panels.
+    // steps (when not null): one PanelSteps list of listLength ints per panel, filled where packing is vectorised.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(Transpose transA, T* a, int lda, int ic, int pc, int mc, int kc, T alpha, T* packed)
+    private static void PackA(Transpose transA, T* a, int lda, int ic, int pc, int mc, int kc, T alpha, T* packed, int* steps, int listLength)
     {
         int mrFull = MR;
         for (int ir = 0; ir < mc; ir += mrFull)
         {
             int mr = Math.Min(mrFull, mc - ir);
             T* panel = packed + ir * kc;
+            int* list = steps == null ? null : steps + ir / mrFull * listLength;
+            if (list != null) PanelSteps.Reset(list, kc);
             if (transA == Transpose.None)
             {
                 T* source = a + (ic + ir) * (long)lda + pc;
                 // Whole 8-row panels are 8×8 transposes in registers: a scalar interleave of the rows cost about 1 ns
-                // an element, a fifth of the forward product at batch 128.
-                if (mr == 8 && TransposedPanelPacking.TryPack(source, lda, kc, 8, panel))
+                // an element, a fifth of the forward product at batch 128. The same registers find the zero steps
+                // (a sample's blank pixels, a unit's inactive rows) at a few instructions per eight steps.
+                if (mr == 8 && TransposedPanelPacking.TryPack(source, lda, kc, 8, panel, list))
                 {
                     if (alpha != T.One) Scale(panel, 8 * kc, alpha);
                     continue;
@@ -191,14 +242,33 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
     // packed[(j / NR) * kc * NR + p * NR + j % NR] = op(B)[pc + p, jc + j], zero-padded to whole panels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB(Transpose transB, T* b, int ldb, int pc, int jc, int kc, int nc, T* packed)
+    private static void PackB(Transpose transB, T* b, int ldb, int pc, int jc, int kc, int nc, T* packed, int* steps, int listLength)
     {
         int nr = NR;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int width = Math.Min(nr, nc - jr);
             T* panel = packed + jr * kc;
-            if (transB == Transpose.None)
+            int* list = steps == null ? null : steps + jr / nr * listLength;
+            if (list != null) PanelSteps.Reset(list, kc);
+            if (transB == Transpose.None && width == nr && list != null)
+            {
+                // Rows of B are samples (a weight gradient δᵀ·X) or units: a row of this panel's columns that is all
+                // zeros (a blank stretch of an image) is a step a tile can skip.
+                int count = 0;
+                for (int p = 0; p < kc; p++)
+                {
+                    T* source = b + (pc + p) * (long)ldb + jc + jr;
+                    T* target = panel + p * nr;
+                    TVector left = TVector.Load(source), right = TVector.Load(source + W);
+                    TVector.Store(left, target);
+                    TVector.Store(right, target + W);
+                    list[PanelSteps.FirstStep + count] = p;
+                    count += TVector.AllZero(left, right) ? 0 : 1;
+                }
+                list[PanelSteps.CountSlot] = count;
+            }
+            else if (transB == Transpose.None)
             {
                 for (int p = 0; p < kc; p++)
                 {
@@ -236,13 +306,16 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 
     // c[0..mr, 0..nr] += packedA(6×kc) · packedB(kc×NR); twelve accumulators stay in registers (256-bit vectors).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel6(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool store)
+    private static void MicroKernel6<TSteps>(TSteps steps, T* aPanel, T* bPanel, T* c, int ldc, int mr, int nr, bool store) where TSteps : struct, IDepthSteps
     {
         int w = W;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        int count = steps.Count;
+        for (int q = 0; q < count; q++)
         {
+            int p = steps.Depth(q);
+            T* a = aPanel + p * 6, b = bPanel + p * 2 * w;
             TVector b0 = TVector.Load(b);
             TVector b1 = TVector.Load(b + w);
             TVector ai = TVector.Broadcast(a[0]);
@@ -257,8 +330,6 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             c40 = TVector.MultiplyAdd(ai, b0, c40); c41 = TVector.MultiplyAdd(ai, b1, c41);
             ai = TVector.Broadcast(a[5]);
             c50 = TVector.MultiplyAdd(ai, b0, c50); c51 = TVector.MultiplyAdd(ai, b1, c51);
-            a += 6;
-            b += 2 * w;
         }
 
         if (mr == 6 && nr == 2 * w)
@@ -278,7 +349,7 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
     // c[0..mr, 0..nr] += packedA(8×kc) · packedB(kc×NR); sixteen accumulators stay in registers (512-bit vectors).
     // C's tile is fetched at the start so that its cache misses overlap the multiply-adds instead of following them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel8(int kc, T* a, T* b, T* c, int ldc, int mr, int nr, bool store)
+    private static void MicroKernel8<TSteps>(TSteps steps, T* aPanel, T* bPanel, T* c, int ldc, int mr, int nr, bool store) where TSteps : struct, IDepthSteps
     {
         int w = W;
         for (int r = 0; Sse.IsSupported && r < mr; r++)
@@ -289,8 +360,11 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         TVector c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
+        int count = steps.Count;
+        for (int q = 0; q < count; q++)
         {
+            int p = steps.Depth(q);
+            T* a = aPanel + p * 8, b = bPanel + p * 2 * w;
             TVector b0 = TVector.Load(b);
             TVector b1 = TVector.Load(b + w);
             TVector a0 = TVector.Broadcast(a[0]), a1 = TVector.Broadcast(a[1]);
@@ -305,8 +379,6 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             a0 = TVector.Broadcast(a[6]); a1 = TVector.Broadcast(a[7]);
             c60 = TVector.MultiplyAdd(a0, b0, c60); c61 = TVector.MultiplyAdd(a0, b1, c61);
             c70 = TVector.MultiplyAdd(a1, b0, c70); c71 = TVector.MultiplyAdd(a1, b1, c71);
-            a += 8;
-            b += 2 * w;
         }
 
         if (mr == 8 && nr == 2 * w)
@@ -385,6 +457,22 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
 internal static unsafe class ManagedGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static bool UsesWideVectors => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+    /// <summary>Depth steps the micro-kernel has walked on this thread (see ManagedGemmKernel{T, TVector}.t_stepsWalked).</summary>
+    internal static long StepsWalked => UsesWideVectors
+        ? ManagedGemmKernel<T, Panel512<T>>.t_stepsWalked
+        : ManagedGemmKernel<T, Panel256<T>>.t_stepsWalked;
+
+    /// <summary>Whether zero depth steps are skipped, for both vector widths (bench and tests switch it off to compare).</summary>
+    internal static bool SkipZeroSteps
+    {
+        get => ManagedGemmKernel<T, Panel512<T>>.SkipZeroSteps;
+        set
+        {
+            ManagedGemmKernel<T, Panel512<T>>.SkipZeroSteps = value;
+            ManagedGemmKernel<T, Panel256<T>>.SkipZeroSteps = value;
+        }
+    }
 
     /// <summary>Row granule a parallel split should respect (the kernel's MR).</summary>
     public static int RowGranule => UsesWideVectors ? ManagedGemmKernel<T, Panel512<T>>.MR : ManagedGemmKernel<T, Panel256<T>>.MR;

@@ -17,6 +17,9 @@ internal interface IPanelVector<TSelf, T> where TSelf : struct, IPanelVector<TSe
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf addend);
     static abstract TSelf Add(TSelf a, TSelf b);
     static abstract T Sum(TSelf value);
+
+    /// <summary>True when every lane of both is ±0 (their bits OR'd: ±0 only if both are).</summary>
+    static abstract bool AllZero(TSelf a, TSelf b);
 }
 
 internal static class PanelVector
@@ -48,6 +51,9 @@ internal readonly struct Panel256<T>(Vector256<T> value) : IPanelVector<Panel256
 
     /// <summary>The sum of the lanes.</summary>
     public static T Sum(Panel256<T> value) => Vector256.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(Panel256<T> a, Panel256<T> b) => Vector256.EqualsAll(a._value | b._value, Vector256<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel256<T> MultiplyAdd(Panel256<T> a, Panel256<T> b, Panel256<T> addend)
@@ -84,6 +90,9 @@ internal readonly struct Panel512<T>(Vector512<T> value) : IPanelVector<Panel512
 
     /// <summary>The sum of the lanes.</summary>
     public static T Sum(Panel512<T> value) => Vector512.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(Panel512<T> a, Panel512<T> b) => Vector512.EqualsAll(a._value | b._value, Vector512<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Panel512<T> MultiplyAdd(Panel512<T> a, Panel512<T> b, Panel512<T> addend)

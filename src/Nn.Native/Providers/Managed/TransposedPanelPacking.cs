@@ -16,8 +16,10 @@ internal static unsafe class TransposedPanelPacking
     /// </summary>
     public static bool Applies(int nr, int ld) => Avx2.IsSupported && (long)nr * ld < int.MaxValue;
 
+    /// <param name="steps">Null, or the <see cref="PanelSteps"/> list of an 8-row float panel, already reset, to fill with
+    /// the panel's non-zero steps; left as it is otherwise.</param>
     /// <returns>False when <see cref="Applies"/> is false or T is not float/double; the caller then packs scalar.</returns>
-    public static bool TryPack<T>(T* source, int ld, int kc, int nr, T* packed) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool TryPack<T>(T* source, int ld, int kc, int nr, T* packed, int* steps = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Applies(nr, ld))
         {
@@ -25,7 +27,7 @@ internal static unsafe class TransposedPanelPacking
         }
         if (typeof(T) == typeof(float))
         {
-            PackSingle((float*)source, ld, kc, nr, (float*)packed);
+            PackSingle((float*)source, ld, kc, nr, (float*)packed, steps);
             return true;
         }
         if (typeof(T) == typeof(double))
@@ -39,9 +41,10 @@ internal static unsafe class TransposedPanelPacking
     // 8×8 blocks transposed in registers (unpack, shuffle, 128-bit permute): 8 loads and 8 stores per 64 values,
     // about four times faster than gathering; leftover columns of p are gathered.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackSingle(float* source, int ld, int kc, int nr, float* packed)
+    private static void PackSingle(float* source, int ld, int kc, int nr, float* packed, int* steps)
     {
-        int p = 0;
+        int p = 0, count = 0;
+        bool listZeros = steps != null && nr == 8;
         for (; p + 8 <= kc; p += 8)
         {
             for (int j = 0; j < nr; j += 8)
@@ -68,6 +71,13 @@ internal static unsafe class TransposedPanelPacking
                 Avx.Store(target + 5 * nr, Avx.Permute2x128(u1, u5, 0x31));
                 Avx.Store(target + 6 * nr, Avx.Permute2x128(u2, u6, 0x31));
                 Avx.Store(target + 7 * nr, Avx.Permute2x128(u3, u7, 0x31));
+                if (listZeros)
+                {
+                    // Lane i of the rows' OR is ±0 only when step p + i is ±0 in all eight rows.
+                    Vector256<float> any = ((r0 | r1) | (r2 | r3)) | ((r4 | r5) | (r6 | r7));
+                    uint nonZero = ~Vector256.Equals(any, Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
+                    count = PanelSteps.Append(steps + PanelSteps.FirstStep, count, p, nonZero);
+                }
             }
         }
         Vector256<int> offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * ld;
@@ -75,9 +85,16 @@ internal static unsafe class TransposedPanelPacking
         {
             for (int j = 0; j < nr; j += 8)
             {
-                Avx.Store(packed + p * nr + j, Avx2.GatherVector256(source + (long)j * ld + p, offsets, 4));
+                Vector256<float> column = Avx2.GatherVector256(source + (long)j * ld + p, offsets, 4);
+                Avx.Store(packed + p * nr + j, column);
+                if (listZeros)
+                {
+                    steps[PanelSteps.FirstStep + count] = p;
+                    count += Vector256.EqualsAll(column, Vector256<float>.Zero) ? 0 : 1;
+                }
             }
         }
+        if (listZeros) steps[PanelSteps.CountSlot] = count;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
