@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Nn.Data;
 using Nn.Native;
+using Nn.Native.Providers.Managed;
 using Nn.Training;
 
 namespace Nn.Bench.Training;
@@ -97,14 +98,15 @@ internal static class StepProfile
     }
 
     // The parts measured one at a time run with their data hot in cache; inside an epoch each part finds what the
-    // others left there. This times the trainer's own sequence, phase by phase, over whole shuffled epochs.
+    // others left there. This times the trainer's own sequence, phase by phase, over whole shuffled epochs: alternately
+    // with the managed kernel skipping zero depth steps (its default) and walking every step (the same results).
     private static void InEpoch(BlasProvider provider, DataSet<float> data, Loss loss, string source)
     {
         string[] names = ["gather: finish this batch, start the next", "forward + loss + backward", "accuracy count", "Adam step with the finite checks"];
-        Console.WriteLine($"Inside an epoch ({source}; the trainer's order, 2 threads; median of 5 epochs after 1 warm-up):");
+        Console.WriteLine($"Inside an epoch ({source}; the trainer's order, 2 threads; medians of 5 epochs each way, alternating, after 1 warm-up):");
         Console.WriteLine();
-        Console.WriteLine("| phase | ms per step | ms per epoch |");
-        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine("| phase | ms per step | ms per epoch | every step walked: ms per step | ms per epoch |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
         provider.Threads = 2;
         using var network = new Network<float>(Nn.Models.Recipes.Classifier(784, 10, 256, 128).Architecture, new NetworkOptions { Seed = 1, Provider = provider });
         using OptimizerState<float> adam = new Adam(1e-3).CreateState<float>(network.ParameterCount);
@@ -113,9 +115,12 @@ internal static class StepProfile
         int[] order = Enumerable.Range(0, Samples).ToArray();
         var random = new Random(2);
         int steps = Samples / Batch;
-        var epochs = new double[6][];
+        var epochs = new double[11][];
+        var walked = new long[epochs.Length];
         for (int e = 0; e < epochs.Length; e++)
         {
+            ManagedGemmKernel<float>.SkipZeroSteps = e % 2 == 1 || e == 0;
+            long walkedBefore = ManagedGemmKernel<float>.StepsWalked;
             random.Shuffle(order);
             var spent = new long[names.Length + 1];
             long epochStart = Stopwatch.GetTimestamp();
@@ -136,15 +141,30 @@ internal static class StepProfile
             }
             spent[names.Length] = Stopwatch.GetTimestamp() - epochStart;
             epochs[e] = spent.Select(ticks => ticks * 1e3 / Stopwatch.Frequency).ToArray();
+            walked[e] = ManagedGemmKernel<float>.StepsWalked - walkedBefore;
         }
-        double[][] measured = epochs[1..];
+        ManagedGemmKernel<float>.SkipZeroSteps = true;
         for (int p = 0; p <= names.Length; p++)
         {
-            double[] ms = measured.Select(epoch => epoch[p]).Order().ToArray();
-            double median = ms[ms.Length / 2];
+            double skipping = Median(Enumerable.Range(1, 10).Where(e => e % 2 == 1).Select(e => epochs[e][p]));
+            double every = Median(Enumerable.Range(1, 10).Where(e => e % 2 == 0).Select(e => epochs[e][p]));
             string name = p < names.Length ? names[p] : "**whole epoch (wall clock)**";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {median / steps:F3} | {median:F1} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {skipping / steps:F3} | {skipping:F1} | {every / steps:F3} | {every:F1} |"));
         }
+        if (provider.Kind == BlasProviderKind.Managed)
+        {
+            // Counted on the calling thread only (the worker's parts are the same products' other halves).
+            double skippingSteps = Median(Enumerable.Range(1, 10).Where(e => e % 2 == 1).Select(e => (double)walked[e]));
+            double everySteps = Median(Enumerable.Range(1, 10).Where(e => e % 2 == 0).Select(e => (double)walked[e]));
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The micro-kernel walked {skippingSteps / everySteps:P1} of the depth steps it walks with skipping off (calling thread)."));
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     // The step's GEMMs with the engine's shapes and transposes: forward X·Wᵀ, dW = δᵀ·X, dX = δ·W (not for layer 1).
