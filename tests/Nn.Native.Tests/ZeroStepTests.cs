@@ -131,6 +131,48 @@ public sealed unsafe class ZeroStepTests
         }
     }
 
+    [Theory]
+    [InlineData(3)]    // the four 512-bit chains of the first block
+    [InlineData(20)]
+    [InlineData(40)]
+    [InlineData(60)]
+    [InlineData(130)]  // a later block
+    public void EveryChainOfTheWideLoopFindsANonFiniteValue(int position)
+    {
+        var panel = new float[200];
+        var list = new int[PanelSteps.ListLength(1)];
+        fixed (float* p = panel)
+        fixed (int* l = list)
+        {
+            panel[position] = float.NegativeInfinity;
+            PanelSteps.Reset(l, 1);
+            Assert.False(PanelSteps.IsFinite(l, p, panel.Length));
+            // Two NaNs in one chain (64 floats apart) must not cancel each other out.
+            panel[position] = float.NaN;
+            panel[position + 64] = float.NaN;
+            PanelSteps.Reset(l, 1);
+            Assert.False(PanelSteps.IsFinite(l, p, panel.Length));
+        }
+    }
+
+    [Fact]
+    public void OnlyThePanelsOwnValuesAreRead()
+    {
+        // 75 finite values followed by NaNs: a check that read past its length would find them.
+        var memory = new float[256];
+        Array.Fill(memory, float.NaN, 75, 256 - 75);
+        var list = new int[PanelSteps.ListLength(1)];
+        fixed (float* p = memory)
+        fixed (int* l = list)
+        {
+            foreach (int length in new[] { 75, 64, 8, 1 })
+            {
+                PanelSteps.Reset(l, 1);
+                Assert.True(PanelSteps.IsFinite(l, p, length));
+            }
+        }
+    }
+
     [Fact]
     public void DoublePanelsAreCheckedToo()
     {
