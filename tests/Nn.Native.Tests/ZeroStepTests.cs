@@ -156,6 +156,22 @@ public sealed unsafe class ZeroStepTests
     }
 
     [Fact]
+    public void TwoNaNsInTheSameLaneOfTheNarrowLoopAreFound()
+    {
+        // 80 values: one 512-bit block (0–63), then two 256-bit vectors (64–71, 72–79) whose lane 1 both hold NaN.
+        var panel = new float[80];
+        panel[65] = float.NaN;
+        panel[73] = float.NaN;
+        var list = new int[PanelSteps.ListLength(1)];
+        fixed (float* p = panel)
+        fixed (int* l = list)
+        {
+            PanelSteps.Reset(l, 1);
+            Assert.False(PanelSteps.IsFinite(l, p, panel.Length));
+        }
+    }
+
+    [Fact]
     public void OnlyThePanelsOwnValuesAreRead()
     {
         // 75 finite values followed by NaNs: a check that read past its length would find them.
