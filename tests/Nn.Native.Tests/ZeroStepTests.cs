@@ -147,6 +147,9 @@ public sealed unsafe class ZeroStepTests
             panel[position] = float.NegativeInfinity;
             PanelSteps.Reset(l, 1);
             Assert.False(PanelSteps.IsFinite(l, p, panel.Length));
+            // In a panel of exactly one block, where no later block could find it instead.
+            PanelSteps.Reset(l, 1);
+            Assert.Equal(position >= 64, PanelSteps.IsFinite(l, p, 64));
             // Two NaNs in one chain (64 floats apart) must not cancel each other out.
             panel[position] = float.NaN;
             panel[position + 64] = float.NaN;
