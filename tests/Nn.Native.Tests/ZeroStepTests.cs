@@ -86,26 +86,24 @@ public sealed unsafe class ZeroStepTests
     public void PanelsOtherThanEightRowsOfFloatsAreLeftUnlisted()
     {
         if (!Avx2.IsSupported) Assert.Skip("The vectorised packer needs AVX2.");
-        var source = new float[32 * 16];                // all zeros: a list would be empty
-        var packed = new float[32 * 16];
-        var list = new int[PanelSteps.ListLength(16)];
-        fixed (float* s = source)
-        fixed (float* target = packed)
+        // All zeros, so a list would be empty: the count stays the depth the list was reset to.
+        Assert.Equal(16, CountAfterPacking<float>(rows: 32, kc: 16));
+        Assert.Equal(16, CountAfterPacking<double>(rows: 8, kc: 16));
+        Assert.Equal(0, CountAfterPacking<float>(rows: 8, kc: 16));
+    }
+
+    private static int CountAfterPacking<T>(int rows, int kc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var source = new T[rows * kc];
+        var packed = new T[rows * kc];
+        var list = new int[PanelSteps.ListLength(kc)];
+        fixed (T* s = source)
+        fixed (T* target = packed)
         fixed (int* l = list)
         {
-            PanelSteps.Reset(l, 16);
-            Assert.True(TransposedPanelPacking.TryPack(s, 16, 16, 32, target, l));
-            Assert.Equal(16, PanelSteps.Count(l));
-        }
-        var doubles = new double[8 * 16];
-        var packedDoubles = new double[8 * 16];
-        fixed (double* s = doubles)
-        fixed (double* target = packedDoubles)
-        fixed (int* l = list)
-        {
-            PanelSteps.Reset(l, 16);
-            Assert.True(TransposedPanelPacking.TryPack(s, 16, 16, 8, target, l));
-            Assert.Equal(16, PanelSteps.Count(l));
+            PanelSteps.Reset(l, kc);
+            Assert.True(TransposedPanelPacking.TryPack(s, kc, kc, rows, target, l));
+            return PanelSteps.Count(l);
         }
     }
 
