@@ -268,6 +268,21 @@ public sealed unsafe class ZeroStepTests
         Assert.Equal(everyDouble, skippedDoubles);
     }
 
+    [Theory]
+    [InlineData(Transpose.Transposed, Transpose.None, 40, 100, 128)]
+    [InlineData(Transpose.None, Transpose.None, 30, 64, 90)]
+    public void TheSixRowKernelOfMachinesWithoutAvx512SkipsTheZeroRowsOfBToo(Transpose transA, Transpose transB, int m, int n, int k)
+    {
+        if (!Avx2.IsSupported) Assert.Skip("The 256-bit kernel needs AVX2.");
+        // 6-row tiles of 16 columns: B's rows are copied, and listed, 16 columns at a time.
+        (float[] skipped, float[] every, long walked) = BothWays<float>(transA, transB, m, n, k, 1f, 0f, seed: 7, narrow: true);
+        Assert.Equal(every, skipped);
+        long tiles = (long)((m + 5) / 6) * ((n + 15) / 16);
+        Assert.True(walked < tiles * k, $"walked {walked} of {tiles * k} steps: nothing was skipped");
+        (double[] skippedDoubles, double[] everyDouble, _) = BothWays<double>(transA, transB, m, n, k, 0.5, 1.0, seed: 8, narrow: true);
+        Assert.Equal(everyDouble, skippedDoubles);
+    }
+
     [Fact]
     public void ATileSkipsAPanelsZeroStepsOnlyWhenOneInSixteenIsZero()
     {
@@ -360,7 +375,7 @@ public sealed unsafe class ZeroStepTests
     // The product with skipping on and off, on operands whose 8-row groups of op(A) and 32-column groups of op(B) are
     // zero at a third of the steps (and some single zeros, which skip nothing); the steps walked with skipping on.
     private static (T[] Skipped, T[] Every, long Walked) BothWays<T>(Transpose transA, Transpose transB, int m, int n, int k,
-        T alpha, T beta, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+        T alpha, T beta, int seed, bool narrow = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(seed);
         var opA = new T[m * k];
@@ -385,9 +400,9 @@ public sealed unsafe class ZeroStepTests
         for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) b[transB == Transpose.None ? p * ldb + j : j * ldb + p] = opB[p * n + j];
         var initial = Enumerable.Range(0, m * ldc).Select(i => T.CreateChecked(i % 7 - 3)).ToArray();
         T[] skipped = (T[])initial.Clone(), every = (T[])initial.Clone();
-        long before = ManagedGemmKernel<T>.StepsWalked;
+        long before = Walked();
         Multiply(skipped);
-        long walked = ManagedGemmKernel<T>.StepsWalked - before;
+        long walked = Walked() - before;
         ManagedGemmKernel<T>.SkipZeroSteps = false;
         try
         {
@@ -399,13 +414,16 @@ public sealed unsafe class ZeroStepTests
         }
         return (skipped, every, walked);
 
+        long Walked() => narrow ? ManagedGemmKernel<T, Panel256<T>>.t_stepsWalked : ManagedGemmKernel<T>.StepsWalked;
+
         void Multiply(T[] c)
         {
             fixed (T* pa = a)
             fixed (T* pb = b)
             fixed (T* pc = c)
             {
-                ManagedGemmKernel<T>.Multiply(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                if (narrow) ManagedGemmKernel<T, Panel256<T>>.Multiply(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                else ManagedGemmKernel<T>.Multiply(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             }
         }
     }
