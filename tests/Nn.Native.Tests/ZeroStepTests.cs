@@ -212,6 +212,8 @@ public sealed unsafe class ZeroStepTests
     [InlineData(60, true, 64, true, "A")]      // 60 ≤ 64 − 64/16: one step in 16 skipped is enough
     [InlineData(61, true, 64, true, "none")]
     [InlineData(64, true, 40, true, "B")]
+    [InlineData(64, true, 60, true, "B")]      // the same bound for B's list
+    [InlineData(64, true, 61, true, "none")]
     [InlineData(50, true, 40, true, "B")]      // both qualify: the shorter
     [InlineData(40, true, 50, true, "A")]
     [InlineData(40, true, 40, true, "A")]
