@@ -402,26 +402,47 @@ public sealed unsafe class ZeroStepTests
         for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) b[transB == Transpose.None ? p * ldb + j : j * ldb + p] = opB[p * n + j];
         var initial = Enumerable.Range(0, m * ldc).Select(i => T.CreateChecked(i % 7 - 3)).ToArray();
         T[] skipped = (T[])initial.Clone(), every = (T[])initial.Clone();
+        // Both runs share the thread's packing buffers: a product of other values runs before each, so that a path
+        // that failed to pack would find those panels, not the other run's, and the every-step run is also held to a
+        // product computed here in double.
+        T[] otherA = a.Select(v => v + T.One).ToArray(), otherB = b.Select(v => v - T.One).ToArray(), otherC = new T[initial.Length];
+        Multiply(otherA, otherB, otherC);
         long before = Walked();
-        Multiply(skipped);
+        Multiply(a, b, skipped);
         long walked = Walked() - before;
+        Multiply(otherA, otherB, otherC);
         ManagedGemmKernel<T>.SkipZeroSteps = false;
         try
         {
-            Multiply(every);
+            Multiply(a, b, every);
         }
         finally
         {
             ManagedGemmKernel<T>.SkipZeroSteps = true;
         }
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            double sum = 0, magnitude = 0;
+            for (int p = 0; p < k; p++)
+            {
+                double term = double.CreateChecked(opA[i * k + p]) * double.CreateChecked(opB[p * n + j]);
+                sum += term;
+                magnitude += Math.Abs(term);
+            }
+            double old = double.CreateChecked(initial[i * ldc + j]);
+            double expected = double.CreateChecked(alpha) * sum + (beta == T.Zero ? 0 : double.CreateChecked(beta) * old);
+            double bound = 1e-5 * (Math.Abs(double.CreateChecked(alpha)) * magnitude + Math.Abs(double.CreateChecked(beta) * old) + 1);
+            Assert.True(Math.Abs(double.CreateChecked(every[i * ldc + j]) - expected) <= bound, $"C[{i},{j}] = {every[i * ldc + j]}, expected {expected}");
+        }
         return (skipped, every, walked);
 
         long Walked() => narrow ? ManagedGemmKernel<T, Panel256<T>>.t_stepsWalked : ManagedGemmKernel<T>.StepsWalked;
 
-        void Multiply(T[] c)
+        void Multiply(T[] left, T[] right, T[] c)
         {
-            fixed (T* pa = a)
-            fixed (T* pb = b)
+            fixed (T* pa = left)
+            fixed (T* pb = right)
             fixed (T* pc = c)
             {
                 if (narrow) ManagedGemmKernel<T, Panel256<T>>.Multiply(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
