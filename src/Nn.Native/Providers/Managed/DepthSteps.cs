@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -74,37 +75,11 @@ internal static unsafe class PanelSteps
     /// </summary>
     public static bool IsFinite<T>(int* list, T* panel, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (list[FiniteSlot] == Unknown) list[FiniteSlot] = AllFinite(panel, length) ? Finite : NotFinite;
+        if (list[FiniteSlot] == Unknown)
+        {
+            list[FiniteSlot] = TensorPrimitives.IsFiniteAll(new ReadOnlySpan<T>(panel, length)) ? Finite : NotFinite;
+        }
         return list[FiniteSlot] == Finite;
-    }
-
-    // x − x is +0 for a finite x and NaN otherwise: OR'd together, the bits stay zero only while every value is finite.
-    // Four independent chains of 512-bit vectors where the CPU has them: a panel of 6,272 floats in about 0.1 µs.
-    private static bool AllFinite<T>(T* values, int length) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        bool finite = true;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            int w = Vector512<T>.Count;
-            Vector512<T> n0 = Vector512<T>.Zero, n1 = n0, n2 = n0, n3 = n0;
-            for (; i + 4 * w <= length; i += 4 * w)
-            {
-                Vector512<T> v0 = Vector512.Load(values + i), v1 = Vector512.Load(values + i + w);
-                Vector512<T> v2 = Vector512.Load(values + i + 2 * w), v3 = Vector512.Load(values + i + 3 * w);
-                n0 |= v0 - v0; n1 |= v1 - v1; n2 |= v2 - v2; n3 |= v3 - v3;
-            }
-            finite = Vector512.EqualsAll((n0 | n1) | (n2 | n3), Vector512<T>.Zero);
-        }
-        Vector256<T> nonFinite = Vector256<T>.Zero;
-        for (; i + Vector256<T>.Count <= length; i += Vector256<T>.Count)
-        {
-            Vector256<T> v = Vector256.Load(values + i);
-            nonFinite |= v - v;
-        }
-        finite &= Vector256.EqualsAll(nonFinite, Vector256<T>.Zero);
-        for (; i < length; i++) finite &= T.IsFinite(values[i]);
-        return finite;
     }
 
     /// <summary>
