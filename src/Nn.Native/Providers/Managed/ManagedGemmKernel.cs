@@ -251,26 +251,33 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             T* panel = packed + jr * kc;
             int* list = steps == null ? null : steps + jr / nr * listLength;
             if (list != null) PanelSteps.Reset(list, kc);
-            if (transB == Transpose.None)
+            if (transB == Transpose.None && width == nr && list != null)
             {
-                // Rows of B are samples (a weight gradient δᵀ·X) or units: with a list, a row of this panel's columns
-                // that is all zeros (a blank stretch of an image) is a step a tile can skip.
-                bool listing = list != null && width == nr;
+                // Rows of B are samples (a weight gradient δᵀ·X) or units: a row of this panel's columns that is all
+                // zeros (a blank stretch of an image) is a step a tile can skip.
                 int count = 0;
+                for (int p = 0; p < kc; p++)
+                {
+                    T* source = b + (pc + p) * (long)ldb + jc + jr;
+                    T* target = panel + p * nr;
+                    TVector left = TVector.Load(source), right = TVector.Load(source + W);
+                    TVector.Store(left, target);
+                    TVector.Store(right, target + W);
+                    list[PanelSteps.FirstStep + count] = p;
+                    count += TVector.AllZero(left, right) ? 0 : 1;
+                }
+                list[PanelSteps.CountSlot] = count;
+            }
+            else if (transB == Transpose.None)
+            {
                 for (int p = 0; p < kc; p++)
                 {
                     T* source = b + (pc + p) * (long)ldb + jc + jr;
                     T* target = panel + p * nr;
                     if (width == nr)
                     {
-                        TVector left = TVector.Load(source), right = TVector.Load(source + W);
-                        TVector.Store(left, target);
-                        TVector.Store(right, target + W);
-                        if (listing)
-                        {
-                            list[PanelSteps.FirstStep + count] = p;
-                            count += TVector.AllZero(left, right) ? 0 : 1;
-                        }
+                        TVector.Store(TVector.Load(source), target);
+                        TVector.Store(TVector.Load(source + W), target + W);
                     }
                     else
                     {
@@ -278,7 +285,6 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
                         for (int j = width; j < nr; j++) target[j] = T.Zero;
                     }
                 }
-                if (listing) list[PanelSteps.CountSlot] = count;
             }
             else if (width == nr && TransposedPanelPacking.TryPack(b + (jc + jr) * (long)ldb + pc, ldb, kc, nr, panel))
             {
