@@ -254,7 +254,8 @@ internal static unsafe class ManagedGemmKernel<T, TVector> where T : unmanaged, 
             if (transB == Transpose.None && width == nr && list != null)
             {
                 // Rows of B are samples (a weight gradient δᵀ·X) or units: a row of this panel's columns that is all
-                // zeros (a blank stretch of an image) is a step a tile can skip.
+                // zeros (a blank stretch of an image) is a step a tile can skip. A loop of its own: one loop for both
+                // cases, with a branch per row, cost the weight gradient 0.5 %.
                 int count = 0;
                 for (int p = 0; p < kc; p++)
                 {
