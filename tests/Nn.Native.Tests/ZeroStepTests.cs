@@ -30,11 +30,18 @@ public sealed unsafe class ZeroStepTests
         {
             var steps = new int[3 + 8 + 8];
             steps[0] = 7; steps[1] = 9; steps[2] = 11;
-            fixed (int* s = steps)
+            int count = -1;
+            // On a background thread with a time limit: a bit loop that never ends fails the test instead of hanging it.
+            var appender = new Thread(() =>
             {
-                int count = eachBit ? PanelSteps.AppendEachBit(s, 3, 40, nonZero) : PanelSteps.Append(s, 3, 40, nonZero);
-                Assert.Equal(expected.Length, count);
-            }
+                fixed (int* s = steps)
+                {
+                    count = eachBit ? PanelSteps.AppendEachBit(s, 3, 40, nonZero) : PanelSteps.Append(s, 3, 40, nonZero);
+                }
+            }) { IsBackground = true };
+            appender.Start();
+            Assert.True(appender.Join(TimeSpan.FromSeconds(10)), "Append has not returned after 10 s.");
+            Assert.Equal(expected.Length, count);
             Assert.Equal(expected, steps[..expected.Length]);
         }
     }
